@@ -1,0 +1,115 @@
+import { awscdk, javascript } from 'projen';
+
+// The declared minimum of aws-cdk-lib: cdk-nag 3 needs >= 2.257.0, and the tests run
+// against exactly this version so that nothing newer sneaks into what we rely on.
+const CDK_VERSION = '2.257.0';
+
+const project = new awscdk.AwsCdkConstructLibrary({
+  name: 'cdk-imdsv2',
+  description: 'Make EC2 IMDSv1 impossible in what a CDK app deploys, without replacing what already runs: aspect, constructs, cdk-nag pack, validator and CLI.',
+  keywords: ['cdk', 'aws-cdk', 'imdsv2', 'imds', 'ec2', 'security', 'cdk-nag', 'aspect'],
+  author: 'cdk-imdsv2 maintainers',
+  authorAddress: 'maintainers@users.noreply.github.com',
+  repositoryUrl: 'https://github.com/cdk-imdsv2/cdk-imdsv2.git',
+  defaultReleaseBranch: 'main',
+  projenrcTs: true,
+  packageManager: javascript.NodePackageManager.NPM,
+  minNodeVersion: '20.16.0',
+  workflowNodeVersion: '20.x',
+  stability: 'experimental',
+
+  cdkVersion: CDK_VERSION,
+  jsiiVersion: '~6.0.0',
+  typescriptVersion: '~6.0.0',
+
+  // Publishing targets. On this project's machines only npm and Debian are reachable,
+  // so `package:*` below generates the bindings' code (and a real Python wheel)
+  // instead of calling Maven, pip or dotnet. Nothing is published from here.
+  release: false,
+  publishToPypi: { distName: 'cdk-imdsv2', module: 'cdk_imdsv2' },
+  publishToMaven: {
+    javaPackage: 'io.github.cdkimdsv2',
+    mavenGroupId: 'io.github.cdk-imdsv2',
+    mavenArtifactId: 'cdk-imdsv2',
+  },
+  publishToNuget: { dotNetNamespace: 'CdkImdsv2', packageId: 'CdkImdsv2' },
+  publishToGo: { moduleName: 'github.com/cdk-imdsv2/cdk-imdsv2-go' },
+
+  peerDeps: ['cdk-nag@^3.0.2'],
+  bundledDeps: ['yaml@^2.8.0'],
+  devDeps: [
+    '@types/node@^20',
+    '@cdklabs/cdk-validator-cfnguard',
+    '@aws-cdk/cloudformation-diff',
+    'fast-check@^4',
+    '@aws-sdk/client-ec2@^3',
+  ],
+
+  eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc'] },
+
+  jestOptions: {
+    // A template regression must fail, never be re-recorded behind our back:
+    // `npx projen test:update` is the one way to re-record snapshots.
+    updateSnapshot: javascript.UpdateSnapshot.NEVER,
+  },
+  // test/tsconfig.json also type-checks the example app and the benchmark.
+  tsconfigDev: { include: ['../examples/**/*.ts', '../bench/**/*.ts'] },
+
+  gitignore: ['cdk.out', '*.cdk.out', '.cdk.staging', '/.tmp/', '/examples/cdk.out/', '/bench/results/'],
+  npmignoreEnabled: true,
+});
+
+// jsii prints a large end-of-life banner under Node 20. @jsii/check-node reads this
+// variable as a list of silenced major versions, so the value is "20", not "1".
+project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '20');
+
+// (UpdateSnapshot.NEVER gives us `test:update`, the one task that re-records snapshots.)
+
+// --- README examples: compiled in strict mode, a broken example fails the build ----
+const rosetta = project.addTask('rosetta:extract', {
+  description: 'Compile and translate the README and docstring examples (strict)',
+  exec: 'jsii-rosetta extract --strict',
+});
+project.postCompileTask.spawn(rosetta);
+
+// ts-jest runs with isolatedModules (fast, no type check), so `test` type-checks
+// src, tests, examples and the benchmark first: a type error fails `npm test`.
+const typecheck = project.addTask('typecheck', {
+  description: 'Type-check src, test, examples and bench',
+  exec: 'tsc --noEmit -p test/tsconfig.json',
+});
+project.testTask.prependSpawn(typecheck);
+
+// --- the main job ------------------------------------------------------------------
+project.addTask('demo', {
+  description: 'Synthesize the bundled example app and print what the library found and changed',
+  exec: 'ts-node --transpile-only --project test/tsconfig.json examples/demo.ts',
+});
+
+// --- packaging with only npm and Debian reachable ------------------------------------
+// projen skips packaging when CI is set (its GitHub workflow packages in separate jobs);
+// here the build itself must package, so `package` always runs every target.
+const packageTask = project.tasks.tryFind('package')!;
+packageTask.reset();
+packageTask.exec('mkdir -p dist/js');
+packageTask.spawn(project.tasks.tryFind('package-all')!);
+
+// Maven, PyPI, NuGet and the Go proxy cannot be reached: generate each binding's code,
+// then check what can be checked with Debian's tools (see README "Bindings").
+const codeOnly = (target: string) =>
+  `rm -rf dist/${target} && jsii-pacmak -v --code-only --target ${target} --outdir dist`;
+project.tasks.tryFind('package:java')!.reset(codeOnly('java'));
+project.tasks.tryFind('package:dotnet')!.reset(codeOnly('dotnet'));
+const goTask = project.tasks.tryFind('package:go')!;
+goTask.reset(codeOnly('go'));
+goTask.exec('bash build-tools/check-go.sh');
+const pythonTask = project.tasks.tryFind('package:python')!;
+pythonTask.reset(codeOnly('python'));
+pythonTask.exec('/usr/bin/python3 -m compileall -q dist/python');
+pythonTask.exec('/usr/bin/python3 -m pip wheel --no-deps --no-build-isolation --no-index -w dist/python dist/python');
+
+for (const pattern of ['/examples/', '/bench/', '/rosetta/', '/.ci/']) {
+  project.addPackageIgnore(pattern);
+}
+
+project.synth();

@@ -1,0 +1,20 @@
+/**
+ * The rule ids every front door reports: the aspect's annotations, the cdk-nag pack,
+ * the policy-validation plugin and the `cdk-imdsv2 scan` CLI.
+ *
+ * Acknowledge one on a scope with `Validations.of(scope).acknowledge({ id, reason })`.
+ */
+export enum Imdsv2RuleId {
+  /** IMDSv1 is reachable: tokens are not required and the endpoint is enabled. */
+  TOKENS_REQUIRED = 'Imdsv2-TokensRequired',
+  /** The hop limit is outside policy (host default 1, container host default 2). */
+  HOP_LIMIT = 'Imdsv2-HopLimit',
+  /** The settings cannot be decided at synth time (parameter, Fn::If, imported launch template). */
+  UNVERIFIABLE = 'Imdsv2-Unverifiable',
+  /** A consumer pins a launch template version that is not the compliant one. */
+  STALE_VERSION = 'Imdsv2-StaleVersion',
+  /** User data or cfn-init calls IMDS without a token and will break once IMDSv2 is required. */
+  USER_DATA_V1 = 'Imdsv2-UserDataV1',
+  /** The fix would replace or recreate a live resource, so it was not applied. */
+  REPLACEMENT = 'Imdsv2-Replacement',
+}
