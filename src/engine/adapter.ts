@@ -1,0 +1,157 @@
+import { Json, PropertyPath, UNRESOLVED, Unresolved, arrayAt, isPlainObject, numberAt, stringAt, valueAt } from './json';
+import { Impact, MetadataChange, MetadataState, Patch, ResourceView } from './model';
+
+/**
+ * How the engine reads and patches one CloudFormation resource type.
+ *
+ * One file per type in `adapters/`; `resource-table.ts` lists them. Adding a type is
+ * adding an adapter: the engine's decisions (policy, references, cascades) stay put.
+ */
+export interface ResourceAdapter {
+  readonly type: string;
+  /** The top-level properties the adapter reads: a front door resolves only these. */
+  readonly properties: readonly string[];
+  /** The IMDS settings the resource carries itself, if it has any. */
+  readonly settings?: SettingsCarrier;
+  /** The launch templates it launches from (UNRESOLVED when the list itself is an intrinsic). */
+  launchTemplates?(view: ResourceView): LaunchTemplateUse[] | Unresolved;
+  /** Where it names a launch configuration (Auto Scaling groups). */
+  readonly launchConfigurationPath?: PropertyPath;
+  /**
+   * For a resource that may have no launch template at all (EKS node group, Batch):
+   * how to give it one, or undefined when this form of the resource runs no EC2 instance.
+   */
+  withoutLaunchTemplate?(view: ResourceView): MissingLaunchTemplate | undefined;
+  /** True when containers run on the host, so they need one more hop to reach IMDS. */
+  isContainerHost(view: ResourceView): boolean;
+  /** What pointing it at another launch template version does on deploy. */
+  versionChangeImpact(view: ResourceView): Impact;
+  /** Problems specific to the type that the common rules do not see. */
+  extraProblems?(view: ResourceView): TypeProblem[];
+}
+
+/** Where a resource keeps IMDS settings of its own, and how to write them. */
+export interface SettingsCarrier {
+  read(view: ResourceView): MetadataState;
+  /** True when the settings object itself is an intrinsic: nothing can be merged into it. */
+  isOpaque(view: ResourceView): boolean;
+  write(view: ResourceView, change: MetadataChange): Patch[];
+  readonly supportsHopLimit: boolean;
+  readonly changeImpact: Impact;
+}
+
+/** A launch template specification inside a consumer. */
+export interface LaunchTemplateUse {
+  readonly specPath: PropertyPath;
+  readonly idKey: string;
+  readonly nameKey: string;
+  readonly versionKey: string;
+}
+
+/** A consumer with no launch template: how one could be attached. */
+export interface MissingLaunchTemplate {
+  readonly specPath: PropertyPath;
+  readonly idKey: string;
+  readonly versionKey: string;
+  /** What attaching a launch template does on deploy. */
+  readonly impact: Impact;
+  /** Why one cannot be attached automatically, if so (e.g. a node group's DiskSize). */
+  readonly blocker?: string;
+  /** What the service does without one, for messages. */
+  readonly serviceDefault: string;
+}
+
+/** A type-specific problem: IMDSv1 open in a way only a person can fix. */
+export interface TypeProblem {
+  readonly problem: string;
+  readonly remedy: string;
+}
+
+/** The usual shape: { HttpTokens, HttpPutResponseHopLimit, HttpEndpoint } at `base`. */
+export function metadataOptionsCarrier(base: PropertyPath, changeImpact: Impact, opts: { endpoint?: boolean } = {}): SettingsCarrier {
+  const hasEndpoint = opts.endpoint ?? true;
+  return {
+    supportsHopLimit: true,
+    changeImpact,
+    read: (view) => ({
+      httpTokens: normalizeTokens(stringAt(view.properties, [...base, 'HttpTokens'])),
+      hopLimit: numberAt(view.properties, [...base, 'HttpPutResponseHopLimit']),
+      httpEndpoint: hasEndpoint ? lower(stringAt(view.properties, [...base, 'HttpEndpoint'])) : undefined,
+    }),
+    isOpaque: (view) => isOpaqueAt(view.properties, base),
+    write: (view, change) => {
+      const patches: Patch[] = [];
+      if (change.httpTokens) patches.push({ kind: 'set', resource: view, path: [...base, 'HttpTokens'], value: change.httpTokens });
+      if (change.hopLimit !== undefined) patches.push({ kind: 'set', resource: view, path: [...base, 'HttpPutResponseHopLimit'], value: change.hopLimit });
+      return patches;
+    },
+  };
+}
+
+/** A single switch that turns IMDSv1 off (AppStream DisableIMDSV1, SageMaker version "2"). */
+export function switchCarrier(path: PropertyPath, isRequired: (v: Json) => boolean | Unresolved, requiredValue: Json): SettingsCarrier {
+  return {
+    supportsHopLimit: false,
+    changeImpact: Impact.NO_INTERRUPTION,
+    read: (view) => {
+      const v = valueAt(view.properties, path);
+      const required = v === undefined ? false : v === UNRESOLVED ? UNRESOLVED : isRequired(v);
+      return { httpTokens: required === UNRESOLVED ? UNRESOLVED : required ? 'required' : 'optional' };
+    },
+    isOpaque: (view) => isOpaqueAt(view.properties, path.slice(0, -1)),
+    write: (view, change) => change.httpTokens ? [{ kind: 'set', resource: view, path, value: requiredValue }] : [],
+  };
+}
+
+/** True when any step of `path` (the object itself included) is an intrinsic or not an object. */
+function isOpaqueAt(root: Json, path: PropertyPath): boolean {
+  if (path.length === 0) return false;
+  const v = valueAt(root, path);
+  return v === UNRESOLVED || (v !== undefined && v !== null && !isPlainObject(v));
+}
+
+function normalizeTokens(v: string | Unresolved | undefined): string | Unresolved | undefined {
+  return lower(v);
+}
+
+function lower(v: string | Unresolved | undefined): string | Unresolved | undefined {
+  return typeof v === 'string' ? v.toLowerCase() : v;
+}
+
+/** The standard { LaunchTemplateId, LaunchTemplateName, Version } spec at `specPath`, when present. */
+export function standardUse(view: ResourceView, specPath: PropertyPath): LaunchTemplateUse[] | Unresolved {
+  const spec = valueAt(view.properties, specPath);
+  if (spec === undefined || spec === null) return [];
+  if (spec === UNRESOLVED || !isPlainObject(spec)) return UNRESOLVED;
+  return [{ specPath, idKey: 'LaunchTemplateId', nameKey: 'LaunchTemplateName', versionKey: 'Version' }];
+}
+
+/** Specs found at `arrayPath[i].<specKey>` (fleets' LaunchTemplateConfigs). */
+export function usesInArray(view: ResourceView, arrayPath: PropertyPath, specKey: string): LaunchTemplateUse[] | Unresolved {
+  const items = arrayAt(view.properties, arrayPath);
+  if (items === UNRESOLVED) return UNRESOLVED;
+  const uses: LaunchTemplateUse[] = [];
+  for (let i = 0; i < items.length; i++) {
+    const found = standardUse(view, [...arrayPath, String(i), specKey]);
+    if (found === UNRESOLVED) return UNRESOLVED;
+    uses.push(...found);
+  }
+  return uses;
+}
+
+const CLUSTER_TAG = /^(kubernetes\.io\/cluster\/|k8s\.io\/cluster-autoscaler\/|eks:cluster-name$|eks:nodegroup-name$)/;
+
+/** Tags that EKS and its autoscaler put on the instances of a cluster. */
+export function hasClusterTag(tags: Json): boolean {
+  if (Array.isArray(tags)) return tags.some((t) => isPlainObject(t) && typeof t.Key === 'string' && CLUSTER_TAG.test(t.Key));
+  if (isPlainObject(tags)) return Object.keys(tags).some((k) => CLUSTER_TAG.test(k));
+  return false;
+}
+
+const CONTAINER_BOOTSTRAP = /ECS_CLUSTER|\/etc\/eks\/bootstrap\.sh|nodeadm|node\.eks\.aws|amazon-ecs-agent/;
+
+/** User data that joins the host to an ECS or EKS cluster. */
+export function joinsContainerCluster(userData: Json): boolean {
+  if (userData === undefined || userData === null) return false;
+  return CONTAINER_BOOTSTRAP.test(typeof userData === 'string' ? userData : JSON.stringify(userData));
+}

@@ -1,0 +1,21 @@
+import { valueAt } from '../json';
+import { Impact } from '../model';
+import { ResourceAdapter, hasClusterTag, joinsContainerCluster, metadataOptionsCarrier } from '../adapter';
+
+/**
+ * AWS::EC2::LaunchTemplate. LaunchTemplateData.MetadataOptions; an update makes a new
+ * version, which re-versions every consumer that follows LatestVersionNumber.
+ */
+export const ec2LaunchTemplate: ResourceAdapter = {
+  type: 'AWS::EC2::LaunchTemplate',
+  properties: ['LaunchTemplateData', 'LaunchTemplateName', 'TagSpecifications'],
+  settings: metadataOptionsCarrier(['LaunchTemplateData', 'MetadataOptions'], Impact.NEW_VERSION),
+  // Container hosts are mostly known from the consumers (node groups, Batch, cluster ASGs);
+  // a template can also say so itself through its user data or instance tags.
+  isContainerHost: (view) => {
+    if (joinsContainerCluster(valueAt(view.properties, ['LaunchTemplateData', 'UserData']))) return true;
+    const specs = valueAt(view.properties, ['LaunchTemplateData', 'TagSpecifications']);
+    return Array.isArray(specs) && specs.some((s) => hasClusterTag(s?.Tags));
+  },
+  versionChangeImpact: () => Impact.NONE,
+};

@@ -1,0 +1,12 @@
+import { Impact } from '../model';
+import { ResourceAdapter } from '../adapter';
+import { beanstalkOptionCarrier } from './elasticbeanstalk-option-settings';
+
+/** AWS::ElasticBeanstalk::Environment: option aws:autoscaling:launchconfiguration DisableIMDSv1. */
+export const elasticBeanstalkEnvironment: ResourceAdapter = {
+  type: 'AWS::ElasticBeanstalk::Environment',
+  properties: ['OptionSettings'],
+  settings: beanstalkOptionCarrier,
+  isContainerHost: () => false,
+  versionChangeImpact: () => Impact.NONE,
+};

@@ -1,0 +1,477 @@
+import { LaunchTemplateUse, ResourceAdapter, SettingsCarrier } from './adapter';
+import { Json, UNRESOLVED, Unresolved, isIntrinsic, isPlainObject, show, stringAt, valueAt } from './json';
+import {
+  EnginePolicy, Finding, Impact, MetadataChange, MetadataState, Patch, ResourceLookup, ResourceVerdict, ResourceView,
+} from './model';
+import { adapterFor } from './resource-table';
+import { Imdsv2RuleId as Rule } from './rule-id';
+
+/** Which launch template version a consumer launches. */
+type VersionRef =
+  | { readonly kind: 'latest' | 'default'; readonly byGetAtt: boolean }
+  | { readonly kind: 'pinned'; readonly number: number }
+  | { readonly kind: 'unknown'; readonly raw: Json };
+
+interface TemplateLink {
+  readonly consumer: Node;
+  readonly target: Node;
+  readonly use: LaunchTemplateUse;
+  readonly version: VersionRef;
+}
+
+interface Node {
+  readonly view: ResourceView;
+  readonly adapter: ResourceAdapter;
+  /** Consumers of this launch template / launch configuration. */
+  readonly consumers: TemplateLink[];
+  findings: Finding[];
+  patches: Patch[];
+  impact: Impact;
+  /** True when IMDSv1 stays reachable after the planned patches (or cannot be decided). */
+  openAfter: boolean;
+  /** True when the plan changes this resource's own settings. */
+  changed: boolean;
+  /** The change planned to its own settings. */
+  change: MetadataChange;
+  compliantAsWritten: boolean;
+  acknowledged: Rule[];
+}
+
+const IMPACT_ORDER = [Impact.NONE, Impact.NO_INTERRUPTION, Impact.NEW_VERSION, Impact.REFRESH, Impact.REPLACEMENT];
+
+function worst(a: Impact, b: Impact): Impact {
+  return IMPACT_ORDER.indexOf(a) >= IMPACT_ORDER.indexOf(b) ? a : b;
+}
+
+/**
+ * The engine: decides, for every IMDS-bearing resource among `views`, what is wrong and
+ * what patch fixes it without replacing anything live (unless the policy allows it).
+ *
+ * It is mode-independent: the aspect applies the patches in REWRITE and only reports the
+ * findings in REPORT/REJECT; the checks report them. Cost: one pass to index, one to
+ * plan each resource, no search of the whole set per resource.
+ */
+export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, policy: EnginePolicy): ResourceVerdict[] {
+  const nodes = new Map<string, Node>();
+  const templatesByName = new Map<string, Node>();
+  for (const view of views) {
+    const adapter = adapterFor(view.type);
+    if (!adapter) continue;
+    const node: Node = {
+      view, adapter, consumers: [], findings: [], patches: [], impact: Impact.NONE,
+      openAfter: false, changed: false, change: {}, compliantAsWritten: true, acknowledged: [],
+    };
+    nodes.set(view.key, node);
+    if (view.type === 'AWS::EC2::LaunchTemplate') {
+      const name = stringAt(view.properties, ['LaunchTemplateName']);
+      if (typeof name === 'string') templatesByName.set(name, node);
+    }
+  }
+
+  const ack = (node: Node, rule: Rule) => lookup.isAcknowledged(node.view, rule);
+  const add = (node: Node, f: Omit<Finding, 'resource'>) => {
+    if (ack(node, f.ruleId)) {
+      if (!node.acknowledged.includes(f.ruleId)) node.acknowledged.push(f.ruleId);
+      return false;
+    }
+    node.findings.push({ ...f, resource: node.view });
+    return true;
+  };
+
+  // 1. Links: who launches from which template / configuration.
+  const links = new Map<Node, { templates: TemplateLink[]; unresolvedTemplates: boolean; missingTemplates: string[]; configuration?: Node; missingConfiguration?: string }>();
+  for (const node of nodes.values()) {
+    const { adapter, view } = node;
+    const uses = adapter.launchTemplates?.(view) ?? [];
+    const entry = { templates: [] as TemplateLink[], unresolvedTemplates: uses === UNRESOLVED, missingTemplates: [] as string[], configuration: undefined as Node | undefined, missingConfiguration: undefined as string | undefined };
+    if (uses !== UNRESOLVED) {
+      for (const use of uses) {
+        const found = findTemplate(node, use);
+        if (typeof found === 'string') {
+          entry.missingTemplates.push(found);
+          continue;
+        }
+        const link: TemplateLink = { consumer: node, target: found, use, version: versionOf(valueAt(view.properties, [...use.specPath, use.versionKey])) };
+        entry.templates.push(link);
+        found.consumers.push(link);
+      }
+    }
+    if (adapter.launchConfigurationPath) {
+      const raw = valueAt(view.properties, adapter.launchConfigurationPath);
+      if (raw !== undefined) {
+        const target = lookup.resourceAt(view, adapter.launchConfigurationPath);
+        const targetNode = target && nodes.get(target.key);
+        if (targetNode && targetNode.view.type === 'AWS::AutoScaling::LaunchConfiguration') {
+          entry.configuration = targetNode;
+          targetNode.consumers.push({ consumer: node, target: targetNode, use: { specPath: adapter.launchConfigurationPath, idKey: '', nameKey: '', versionKey: '' }, version: { kind: 'latest', byGetAtt: false } });
+        } else {
+          entry.missingConfiguration = `launch configuration ${show(raw)} is not in this app`;
+        }
+      }
+    }
+    links.set(node, entry);
+  }
+
+  function findTemplate(node: Node, use: LaunchTemplateUse): Node | string {
+    const spec = valueAt(node.view.properties, use.specPath);
+    for (const key of [use.idKey, use.nameKey]) {
+      const raw = isPlainObject(spec) ? spec[key] : undefined;
+      if (raw === undefined) continue;
+      const target = lookup.resourceAt(node.view, [...use.specPath, key]);
+      const byLookup = target && nodes.get(target.key);
+      if (byLookup && byLookup.view.type === 'AWS::EC2::LaunchTemplate') return byLookup;
+      const byName = key === use.nameKey && typeof raw === 'string' ? templatesByName.get(raw) : undefined;
+      if (byName) return byName;
+      return typeof raw === 'string'
+        ? `launch template ${key === use.idKey ? 'id' : 'name'} '${raw}' is not in this app`
+        : `launch template ${key === use.idKey ? 'id' : 'name'} ${JSON.stringify(raw)} is decided at deploy time`;
+    }
+    return 'launch template specification names no template';
+  }
+
+  const isContainerHost = (node: Node): boolean =>
+    node.adapter.isContainerHost(node.view) || node.consumers.some((l) => l.consumer.adapter.isContainerHost(l.consumer.view));
+
+  // 2. Resources with settings of their own: templates, configurations, instances, ….
+  for (const node of nodes.values()) {
+    const carrier = node.adapter.settings;
+    if (!carrier) continue;
+    const link = links.get(node)!;
+    // An instance whose own HttpTokens is unset takes it from its launch template: decided in step 4.
+    const deferToTemplate = link.templates.length + link.missingTemplates.length > 0 || link.unresolvedTemplates;
+    planOwnSettings(node, carrier, isContainerHost(node), deferToTemplate);
+  }
+
+  function planOwnSettings(node: Node, carrier: SettingsCarrier, container: boolean, deferToTemplate: boolean) {
+    const state = carrier.read(node.view);
+    const change: { httpTokens?: 'required'; hopLimit?: number } = {};
+    if (carrier.isOpaque(node.view)) {
+      node.compliantAsWritten = false;
+      node.openAfter = true;
+      add(node, {
+        ruleId: Rule.UNVERIFIABLE, fixable: false,
+        problem: 'its IMDS settings are one value computed at deploy time (a parameter or Fn::If)',
+        remedy: "write HttpTokens: 'required' literally, or acknowledge Imdsv2-Unverifiable with the reason it is safe",
+      });
+      return;
+    }
+    if (state.httpEndpoint === 'disabled') return; // no IMDS at all: compliant, and never flipped on.
+    const tokensDecided = state.httpTokens !== UNRESOLVED && state.httpEndpoint !== UNRESOLVED;
+    if (!tokensDecided) {
+      node.compliantAsWritten = false;
+      node.openAfter = true;
+      add(node, {
+        ruleId: Rule.UNVERIFIABLE, fixable: false,
+        problem: `HttpTokens ${show(state.httpTokens)} / HttpEndpoint ${show(state.httpEndpoint)} is decided at deploy time`,
+        remedy: "write HttpTokens: 'required' literally, or acknowledge Imdsv2-Unverifiable with the reason it is safe",
+      });
+    } else if (state.httpTokens !== 'required' && !(state.httpTokens === undefined && deferToTemplate)) {
+      node.compliantAsWritten = false;
+      if (add(node, {
+        ruleId: Rule.TOKENS_REQUIRED, fixable: true,
+        problem: `HttpTokens is ${show(state.httpTokens)}${state.httpTokens === undefined ? ' (the default depends on the AMI and the account)' : ''}, so IMDSv1 is reachable`,
+        remedy: "set HttpTokens to 'required' (other metadata options kept)",
+      })) {
+        change.httpTokens = 'required';
+      } else {
+        node.openAfter = true; // acknowledged: left as it is.
+      }
+    }
+    if (carrier.supportsHopLimit) planHopLimit(node, state, container, change, deferToTemplate);
+    applyOwnChange(node, carrier, change);
+  }
+
+  function planHopLimit(node: Node, state: MetadataState, container: boolean, change: { hopLimit?: number }, deferToTemplate: boolean) {
+    if (state.hopLimit === undefined && deferToTemplate) return;
+    if (state.hopLimit === UNRESOLVED) {
+      node.compliantAsWritten = false;
+      add(node, {
+        ruleId: Rule.UNVERIFIABLE, fixable: false,
+        problem: 'HttpPutResponseHopLimit is decided at deploy time',
+        remedy: 'write the hop limit literally, or acknowledge Imdsv2-Unverifiable',
+      });
+      return;
+    }
+    const current = state.hopLimit ?? 1; // EC2's default
+    const target = container ? policy.containerHopLimit : policy.hostHopLimit;
+    const outside = container ? current !== target : current > target;
+    if (!outside) return;
+    node.compliantAsWritten = false;
+    const why = container
+      ? `a container host needs ${target} (containers reach IMDS through one more hop)`
+      : `a plain host needs at most ${target} (a higher limit lets tokens leave the host)`;
+    if (add(node, {
+      ruleId: Rule.HOP_LIMIT, fixable: true,
+      problem: `HttpPutResponseHopLimit is ${state.hopLimit ?? '(unset, so 1)'}: ${why}`,
+      remedy: `set HttpPutResponseHopLimit to ${target}`,
+    })) {
+      change.hopLimit = target;
+    }
+  }
+
+  function applyOwnChange(node: Node, carrier: SettingsCarrier, change: MetadataChange) {
+    if (change.httpTokens === undefined && change.hopLimit === undefined) return;
+    node.patches.push(...carrier.write(node.view, change));
+    node.change = { ...node.change, ...change };
+    node.changed = true;
+    node.impact = worst(node.impact, carrier.changeImpact);
+  }
+
+  // 3. The hidden cascade: a changed launch template re-versions every consumer that follows
+  //    it through Fn::GetAtt; for an instance or an EC2 fleet that is a replacement on deploy.
+  for (const node of nodes.values()) {
+    if (node.view.type !== 'AWS::EC2::LaunchTemplate' || !node.changed || policy.allowReplacement) continue;
+    const replaced = node.consumers.filter((l) =>
+      (l.version.kind === 'latest' || l.version.kind === 'default') && l.version.byGetAtt
+      && l.consumer.adapter.versionChangeImpact(l.consumer.view) === Impact.REPLACEMENT);
+    if (replaced.length === 0) continue;
+    node.patches = [];
+    node.changed = false;
+    node.impact = Impact.NONE;
+    node.openAfter = true;
+    node.findings = node.findings.map((f) => ({ ...f, fixable: false }));
+    const names = replaced.map((l) => `${l.consumer.view.type} ${l.consumer.view.logicalId}`).join(', ');
+    add(node, {
+      ruleId: Rule.REPLACEMENT, fixable: false,
+      problem: `changing this launch template makes a new version, and ${names} follow${replaced.length === 1 ? 's' : ''} its ${replaced[0].version.kind === 'latest' ? 'LatestVersionNumber' : 'DefaultVersionNumber'}: ${replaced.length === 1 ? 'it is' : 'they are'} replaced on deploy although ${replaced.length === 1 ? 'its' : 'their'} template text does not change`,
+      remedy: 'close instances through their own MetadataOptions (done for AWS::EC2::Instance), give other consumers a template of their own, or set allowReplacement: true',
+    });
+  }
+
+  // 4. Consumers: settings come from what they launch from.
+  for (const node of nodes.values()) {
+    const link = links.get(node)!;
+    const isInstance = node.view.type === 'AWS::EC2::Instance';
+    if (link.unresolvedTemplates) {
+      node.compliantAsWritten = false;
+      if (isInstance) closeInstanceThroughOwnOptions(node, 'its launch template specification is decided at deploy time');
+      else {
+        node.openAfter = true;
+        add(node, {
+          ruleId: Rule.UNVERIFIABLE, fixable: false,
+          problem: 'its launch template specification is decided at deploy time',
+          remedy: 'name the launch template literally, or acknowledge Imdsv2-Unverifiable',
+        });
+      }
+    }
+    for (const missing of link.missingTemplates) {
+      node.compliantAsWritten = false;
+      if (isInstance) {
+        closeInstanceThroughOwnOptions(node, missing);
+      } else {
+        node.openAfter = true;
+        add(node, {
+          ruleId: Rule.UNVERIFIABLE, fixable: false,
+          problem: `${missing}: its IMDS settings cannot be checked here`,
+          remedy: 'define the launch template in the app, or acknowledge Imdsv2-Unverifiable once it is known to require tokens',
+        });
+      }
+    }
+    for (const l of link.templates) planTemplateLink(node, l, isInstance);
+    if (link.configuration) {
+      const lc = link.configuration;
+      if (!lc.compliantAsWritten) node.compliantAsWritten = false;
+      if (lc.openAfter) node.openAfter = true;
+      if (lc.changed) node.impact = worst(node.impact, Impact.REFRESH);
+    }
+    if (link.missingConfiguration) {
+      node.compliantAsWritten = false;
+      node.openAfter = true;
+      add(node, {
+        ruleId: Rule.UNVERIFIABLE, fixable: false,
+        problem: `${link.missingConfiguration}: its IMDS settings cannot be checked here`,
+        remedy: 'define the launch configuration in the app, or acknowledge Imdsv2-Unverifiable',
+      });
+    }
+    const hasSource = link.templates.length + link.missingTemplates.length > 0 || link.unresolvedTemplates;
+    if (!hasSource && node.adapter.withoutLaunchTemplate) planMissingTemplate(node);
+    for (const p of node.adapter.extraProblems?.(node.view) ?? []) {
+      node.compliantAsWritten = false;
+      node.openAfter = true;
+      add(node, { ruleId: Rule.TOKENS_REQUIRED, fixable: false, problem: p.problem, remedy: p.remedy });
+    }
+  }
+
+  function planTemplateLink(node: Node, l: TemplateLink, isInstance: boolean) {
+    const lt = l.target;
+    const name = `launch template ${lt.view.logicalId}`;
+    if (isInstance) {
+      // A running instance keeps the settings it was launched with, whatever its template
+      // becomes; its own MetadataOptions win over the template's and change with no interruption.
+      if (!lt.compliantAsWritten || l.version.kind === 'unknown') {
+        node.compliantAsWritten = false;
+        closeInstanceThroughOwnOptions(node, l.version.kind === 'unknown'
+          ? `the version of ${name} it launches from is decided at deploy time`
+          : `${name} it launches from leaves IMDSv1 reachable`);
+      }
+      if (lt.changed && l.version.kind !== 'pinned' && l.version.kind !== 'unknown' && l.version.byGetAtt) {
+        node.impact = worst(node.impact, Impact.REPLACEMENT); // only reached with allowReplacement
+      }
+      return;
+    }
+    if (!lt.compliantAsWritten) node.compliantAsWritten = false;
+    if (lt.openAfter) {
+      node.openAfter = true; // the template carries the finding
+      return;
+    }
+    if (!lt.changed) return;
+    const consumerImpact = node.adapter.versionChangeImpact(node.view);
+    switch (l.version.kind) {
+      case 'latest':
+      case 'default':
+        node.impact = worst(node.impact, l.version.byGetAtt ? consumerImpact : Impact.REFRESH);
+        return;
+      case 'unknown':
+        node.openAfter = true;
+        add(node, {
+          ruleId: Rule.UNVERIFIABLE, fixable: false,
+          problem: `the version of ${name} it launches (${JSON.stringify(l.version.raw)}) is decided at deploy time, and the fix makes a new version`,
+          remedy: `use Fn::GetAtt ${lt.view.logicalId}.LatestVersionNumber, or acknowledge Imdsv2-Unverifiable`,
+        });
+        return;
+      case 'pinned': {
+        const replaces = consumerImpact === Impact.REPLACEMENT && !policy.allowReplacement;
+        const reported = add(node, {
+          ruleId: Rule.STALE_VERSION, fixable: !replaces,
+          problem: `it pins version ${l.version.number} of ${name}, which keeps launching with the old settings once the fix makes a new version`,
+          remedy: `follow ${lt.view.logicalId}.LatestVersionNumber`,
+        });
+        if (!reported) {
+          node.openAfter = true;
+          return;
+        }
+        if (replaces) {
+          node.openAfter = true;
+          add(node, {
+            ruleId: Rule.REPLACEMENT, fixable: false,
+            problem: `moving it to another version of ${name} replaces it on deploy`,
+            remedy: 'recreate it on the new version, or set allowReplacement: true',
+          });
+          return;
+        }
+        node.patches.push({ kind: 'follow-latest', resource: node.view, path: [...l.use.specPath, l.use.versionKey], launchTemplate: lt.view });
+        node.impact = worst(node.impact, consumerImpact);
+        return;
+      }
+    }
+  }
+
+  function closeInstanceThroughOwnOptions(node: Node, why: string) {
+    const carrier = node.adapter.settings!;
+    const state = carrier.read(node.view);
+    if (carrier.isOpaque(node.view) || state.httpEndpoint === 'disabled' || state.httpTokens === 'required' || state.httpTokens === UNRESOLVED) return;
+    if (state.httpTokens === 'optional' || node.change.httpTokens) return; // already reported in step 2
+    if (add(node, {
+      ruleId: Rule.TOKENS_REQUIRED, fixable: true,
+      problem: `HttpTokens is unset and ${why}, so IMDSv1 may be reachable`,
+      remedy: "set the instance's own MetadataOptions.HttpTokens to 'required' (an update with no interruption; the instance's settings win over its template's)",
+    })) {
+      applyOwnChange(node, carrier, { httpTokens: 'required' });
+    } else {
+      node.openAfter = true;
+    }
+  }
+
+  function planMissingTemplate(node: Node) {
+    const missing = node.adapter.withoutLaunchTemplate!(node.view);
+    if (!missing) return;
+    node.compliantAsWritten = false;
+    const container = node.adapter.isContainerHost(node.view);
+    const metadataOptions = { HttpTokens: 'required', HttpPutResponseHopLimit: container ? policy.containerHopLimit : policy.hostHopLimit };
+    const replaces = missing.impact === Impact.REPLACEMENT && !policy.allowReplacement;
+    const fixable = !replaces && !missing.blocker;
+    const reported = add(node, {
+      ruleId: Rule.TOKENS_REQUIRED, fixable,
+      problem: `it has no launch template: ${missing.serviceDefault}`,
+      remedy: missing.blocker
+        ? `give it a launch template that requires tokens; ${missing.blocker}`
+        : `give it a launch template with HttpTokens 'required' and hop limit ${metadataOptions.HttpPutResponseHopLimit}`,
+    });
+    if (!reported) {
+      node.openAfter = true;
+      return;
+    }
+    if (replaces) {
+      add(node, {
+        ruleId: Rule.REPLACEMENT, fixable: false,
+        problem: `giving it a launch template ${node.view.type === 'AWS::EKS::Nodegroup' ? 'cannot be done in place: the node group must be recreated' : 'replaces it on deploy'}`,
+        remedy: 'recreate it with a launch template (e.g. under a new id), or set allowReplacement: true',
+      });
+    }
+    if (!fixable) {
+      node.openAfter = true;
+      return;
+    }
+    node.patches.push({ kind: 'attach-launch-template', resource: node.view, specPath: missing.specPath, idKey: missing.idKey, versionKey: missing.versionKey, metadataOptions });
+    node.changed = true;
+    node.impact = worst(node.impact, missing.impact);
+  }
+
+  return [...nodes.values()].map(verdictOf);
+
+  function verdictOf(node: Node): ResourceVerdict {
+    return {
+      resource: node.view,
+      before: describe(node, false),
+      after: node.patches.length ? describe(node, true) : describe(node, false),
+      findings: node.findings,
+      patches: node.patches,
+      impact: node.impact,
+      compliantAsWritten: node.compliantAsWritten,
+      compliantAfter: !node.openAfter,
+      acknowledged: node.acknowledged,
+    };
+  }
+
+  function describe(node: Node, after: boolean): string {
+    const parts: string[] = [];
+    const carrier = node.adapter.settings;
+    if (carrier) {
+      const state = { ...carrier.read(node.view), ...(after ? node.change : {}) };
+      const fields = [`tokens=${brief(state.httpTokens)}`];
+      if (carrier.supportsHopLimit) fields.push(`hop=${brief(state.hopLimit)}`);
+      if (state.httpEndpoint !== undefined) fields.push(`endpoint=${brief(state.httpEndpoint)}`);
+      parts.push(carrier.isOpaque(node.view) ? 'settings=(unresolved)' : fields.join(' '));
+    }
+    const link = links.get(node)!;
+    const followed = new Set(after ? node.patches.filter((p) => p.kind === 'follow-latest').map((p) => (p as { path: readonly string[] }).path.join('.')) : []);
+    for (const l of link.templates) {
+      const version = followed.has([...l.use.specPath, l.use.versionKey].join('.')) ? 'latest' : versionLabel(l.version);
+      parts.push(`template ${l.target.view.logicalId}@${version}`);
+    }
+    for (const m of link.missingTemplates) parts.push(m);
+    if (link.unresolvedTemplates) parts.push('template=(unresolved)');
+    if (link.configuration) parts.push(`configuration ${link.configuration.view.logicalId}`);
+    const attach = after ? node.patches.find((p) => p.kind === 'attach-launch-template') : undefined;
+    if (attach) parts.push(`new template tokens=required hop=${(attach as { metadataOptions: Json }).metadataOptions.HttpPutResponseHopLimit}`);
+    else if (!carrier && parts.length === 0 && node.adapter.withoutLaunchTemplate?.(node.view)) parts.push('no launch template');
+    return parts.join('; ') || 'no IMDS settings';
+  }
+}
+
+function brief(v: unknown): string {
+  if (v === UNRESOLVED) return '(unresolved)';
+  return v === undefined ? '(unset)' : String(v);
+}
+
+function versionLabel(v: VersionRef): string {
+  switch (v.kind) {
+    case 'pinned': return String(v.number);
+    case 'unknown': return '(unresolved)';
+    default: return v.byGetAtt ? v.kind : `$${v.kind === 'latest' ? 'Latest' : 'Default'}`;
+  }
+}
+
+/** Classify a launch template Version value. */
+export function versionOf(v: Json | Unresolved | undefined): VersionRef {
+  if (v === undefined || v === null) return { kind: 'default', byGetAtt: false };
+  if (v === '$Latest') return { kind: 'latest', byGetAtt: false };
+  if (v === '$Default') return { kind: 'default', byGetAtt: false };
+  if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v))) return { kind: 'pinned', number: Number(v) };
+  if (isIntrinsic(v) && Array.isArray(v['Fn::GetAtt'])) {
+    const attr = v['Fn::GetAtt'][1];
+    if (attr === 'LatestVersionNumber') return { kind: 'latest', byGetAtt: true };
+    if (attr === 'DefaultVersionNumber') return { kind: 'default', byGetAtt: true };
+  }
+  return { kind: 'unknown', raw: v };
+}

@@ -1,0 +1,126 @@
+import { Json, PropertyPath, Unresolved } from './json';
+import { Imdsv2RuleId } from './rule-id';
+
+/**
+ * One CloudFormation resource as a front door hands it to the engine.
+ *
+ * The aspect builds it from a CfnResource (rendered and resolved once), the validator
+ * and the CLI from a synthesized template. The engine never looks further than this.
+ */
+export interface ResourceView {
+  /** Unique across everything the front door analyses at once (e.g. stack path + logical id). */
+  readonly key: string;
+  readonly logicalId: string;
+  readonly type: string;
+  /** The resource's resolved CloudFormation Properties (only those the adapter reads). */
+  readonly properties: Json;
+  /** Where a person finds it: a construct path or `template.json#LogicalId`. */
+  readonly path: string;
+}
+
+/** What a front door answers for the engine. */
+export interface ResourceLookup {
+  /**
+   * The resource that the reference at `path` inside `from` points at
+   * (Ref, Fn::GetAtt, a cross-stack import, a nested stack parameter …),
+   * or undefined when it is not one the front door can see (a literal id, a parameter).
+   */
+  resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined;
+  /** True when `ruleId` is acknowledged on the resource or one of its scopes. */
+  isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean;
+}
+
+/** What the enforcement policy asks for. */
+export interface EnginePolicy {
+  /** Highest hop limit a plain host may have. */
+  readonly hostHopLimit: number;
+  /** Hop limit a container host gets (pods/containers reach IMDS through one more hop). */
+  readonly containerHopLimit: number;
+  /** Whether fixes that replace or recreate a live resource may be applied. */
+  readonly allowReplacement: boolean;
+}
+
+/** What a change does to the live resource on deploy. */
+export enum Impact {
+  NONE = 'none',
+  NO_INTERRUPTION = 'no interruption',
+  NEW_VERSION = 'new launch template version',
+  REFRESH = 'running instances keep old settings until refreshed',
+  REPLACEMENT = 'replacement',
+}
+
+/** The IMDS settings as read from a resource; each field may be unset or undecidable. */
+export interface MetadataState {
+  /** 'required' | 'optional' */
+  readonly httpTokens?: string | Unresolved;
+  readonly hopLimit?: number | Unresolved;
+  /** 'enabled' | 'disabled' */
+  readonly httpEndpoint?: string | Unresolved;
+}
+
+/** The settings the engine wants written. */
+export interface MetadataChange {
+  readonly httpTokens?: 'required';
+  readonly hopLimit?: number;
+}
+
+/** Set the property at `path` to `value` (a property override in the aspect). */
+export interface SetProperty {
+  readonly kind: 'set';
+  readonly resource: ResourceView;
+  readonly path: PropertyPath;
+  readonly value: Json;
+}
+
+/** Point a launch template spec at the latest version of `launchTemplate`. */
+export interface FollowLatestVersion {
+  readonly kind: 'follow-latest';
+  readonly resource: ResourceView;
+  /** Path of the version field, e.g. ['LaunchTemplate', 'Version']. */
+  readonly path: PropertyPath;
+  readonly launchTemplate: ResourceView;
+}
+
+/** Give a consumer that has no launch template a new one carrying `metadataOptions`. */
+export interface AttachLaunchTemplate {
+  readonly kind: 'attach-launch-template';
+  readonly resource: ResourceView;
+  /** Path of the launch template specification object, e.g. ['LaunchTemplate']. */
+  readonly specPath: PropertyPath;
+  readonly idKey: string;
+  readonly versionKey: string;
+  readonly metadataOptions: Json;
+}
+
+export type Patch = SetProperty | FollowLatestVersion | AttachLaunchTemplate;
+
+/** One rule broken by one resource. */
+export interface Finding {
+  readonly ruleId: Imdsv2RuleId;
+  readonly resource: ResourceView;
+  /** What is wrong, in lower case, with the values seen. */
+  readonly problem: string;
+  /** What the fix is (done in REWRITE when `fixed`), or what the user should do. */
+  readonly remedy: string;
+  /** True when the engine's patches fix it; false when it needs a person. */
+  readonly fixable: boolean;
+}
+
+/** The engine's verdict on one IMDS-bearing resource. */
+export interface ResourceVerdict {
+  readonly resource: ResourceView;
+  /** The settings as written, e.g. "tokens=optional hop=1". */
+  readonly before: string;
+  /** The settings after the patches (same as before when nothing is patched). */
+  readonly after: string;
+  readonly findings: Finding[];
+  readonly patches: Patch[];
+  /** What the patches do on deploy. */
+  readonly impact: Impact;
+  /** True when the resource is compliant as written. */
+  readonly compliantAsWritten: boolean;
+  /** True when, after the patches, IMDSv1 cannot be reached (as far as can be decided). */
+  readonly compliantAfter: boolean;
+  /** Rules it breaks that are acknowledged on it (so neither reported nor fixed). */
+  readonly acknowledged: Imdsv2RuleId[];
+}
