@@ -1,4 +1,4 @@
-import { Json, PropertyPath, UNRESOLVED, Unresolved, arrayAt, isPlainObject, numberAt, stringAt, valueAt } from './json';
+import { Json, PropertyPath, UNRESOLVED, Unresolved, arrayAt, isIntrinsic, isPlainObject, numberAt, stringAt, valueAt } from './json';
 import { Impact, MetadataChange, MetadataState, Patch, ResourceView } from './model';
 
 /**
@@ -13,10 +13,10 @@ export interface ResourceAdapter {
   readonly properties: readonly string[];
   /** The IMDS settings the resource carries itself, if it has any. */
   readonly settings?: SettingsCarrier;
-  /** The launch templates it launches from (UNRESOLVED when the list itself is an intrinsic). */
-  launchTemplates?(view: ResourceView): LaunchTemplateUse[] | Unresolved;
   /** Where it names a launch configuration (Auto Scaling groups). */
   readonly launchConfigurationPath?: PropertyPath;
+  /** The launch templates it launches from (UNRESOLVED when the list itself is an intrinsic). */
+  launchTemplates?(view: ResourceView): LaunchTemplateUse[] | Unresolved;
   /**
    * For a resource that may have no launch template at all (EKS node group, Batch):
    * how to give it one, or undefined when this form of the resource runs no EC2 instance.
@@ -32,12 +32,12 @@ export interface ResourceAdapter {
 
 /** Where a resource keeps IMDS settings of its own, and how to write them. */
 export interface SettingsCarrier {
+  readonly supportsHopLimit: boolean;
+  readonly changeImpact: Impact;
   read(view: ResourceView): MetadataState;
   /** True when the settings object itself is an intrinsic: nothing can be merged into it. */
   isOpaque(view: ResourceView): boolean;
   write(view: ResourceView, change: MetadataChange): Patch[];
-  readonly supportsHopLimit: boolean;
-  readonly changeImpact: Impact;
 }
 
 /** A launch template specification inside a consumer. */
@@ -107,7 +107,7 @@ export function switchCarrier(path: PropertyPath, isRequired: (v: Json) => boole
 function isOpaqueAt(root: Json, path: PropertyPath): boolean {
   if (path.length === 0) return false;
   const v = valueAt(root, path);
-  return v === UNRESOLVED || (v !== undefined && v !== null && !isPlainObject(v));
+  return v === UNRESOLVED || isIntrinsic(v) || (v !== undefined && v !== null && !isPlainObject(v));
 }
 
 function normalizeTokens(v: string | Unresolved | undefined): string | Unresolved | undefined {

@@ -19,6 +19,17 @@ interface TemplateLink {
   readonly version: VersionRef;
 }
 
+/** What a resource launches from. */
+interface Sources {
+  readonly templates: TemplateLink[];
+  /** The launch template specification itself is an intrinsic. */
+  readonly unresolvedTemplates: boolean;
+  /** Why each template that is not in the app could not be found. */
+  readonly missingTemplates: string[];
+  configuration?: Node;
+  missingConfiguration?: string;
+}
+
 interface Node {
   readonly view: ResourceView;
   readonly adapter: ResourceAdapter;
@@ -53,13 +64,38 @@ function worst(a: Impact, b: Impact): Impact {
  */
 export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, policy: EnginePolicy): ResourceVerdict[] {
   const nodes = new Map<string, Node>();
+  const settled: ResourceVerdict[] = [];
   const templatesByName = new Map<string, Node>();
   for (const view of views) {
     const adapter = adapterFor(view.type);
     if (!adapter) continue;
+    if (view.compliantBecause) {
+      const because = `(${view.compliantBecause})`;
+      settled.push({
+        resource: view,
+        before: because,
+        after: because,
+        findings: [],
+        patches: [],
+        impact: Impact.NONE,
+        compliantAsWritten: true,
+        compliantAfter: true,
+        acknowledged: [],
+      });
+      continue;
+    }
     const node: Node = {
-      view, adapter, consumers: [], findings: [], patches: [], impact: Impact.NONE,
-      openAfter: false, changed: false, change: {}, compliantAsWritten: true, acknowledged: [],
+      view,
+      adapter,
+      consumers: [],
+      findings: [],
+      patches: [],
+      impact: Impact.NONE,
+      openAfter: false,
+      changed: false,
+      change: {},
+      compliantAsWritten: true,
+      acknowledged: [],
     };
     nodes.set(view.key, node);
     if (view.type === 'AWS::EC2::LaunchTemplate') {
@@ -79,11 +115,11 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
   };
 
   // 1. Links: who launches from which template / configuration.
-  const links = new Map<Node, { templates: TemplateLink[]; unresolvedTemplates: boolean; missingTemplates: string[]; configuration?: Node; missingConfiguration?: string }>();
+  const links = new Map<Node, Sources>();
   for (const node of nodes.values()) {
     const { adapter, view } = node;
     const uses = adapter.launchTemplates?.(view) ?? [];
-    const entry = { templates: [] as TemplateLink[], unresolvedTemplates: uses === UNRESOLVED, missingTemplates: [] as string[], configuration: undefined as Node | undefined, missingConfiguration: undefined as string | undefined };
+    const entry: Sources = { templates: [], unresolvedTemplates: uses === UNRESOLVED, missingTemplates: [] };
     if (uses !== UNRESOLVED) {
       for (const use of uses) {
         const found = findTemplate(node, use);
@@ -91,7 +127,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
           entry.missingTemplates.push(found);
           continue;
         }
-        const link: TemplateLink = { consumer: node, target: found, use, version: versionOf(valueAt(view.properties, [...use.specPath, use.versionKey])) };
+        const version = versionOf(valueAt(view.properties, [...use.specPath, use.versionKey]));
+        const link: TemplateLink = { consumer: node, target: found, use, version };
         entry.templates.push(link);
         found.consumers.push(link);
       }
@@ -149,7 +186,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       node.compliantAsWritten = false;
       node.openAfter = true;
       add(node, {
-        ruleId: Rule.UNVERIFIABLE, fixable: false,
+        ruleId: Rule.UNVERIFIABLE,
+        fixable: false,
         problem: 'its IMDS settings are one value computed at deploy time (a parameter or Fn::If)',
         remedy: "write HttpTokens: 'required' literally, or acknowledge Imdsv2-Unverifiable with the reason it is safe",
       });
@@ -161,14 +199,16 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       node.compliantAsWritten = false;
       node.openAfter = true;
       add(node, {
-        ruleId: Rule.UNVERIFIABLE, fixable: false,
+        ruleId: Rule.UNVERIFIABLE,
+        fixable: false,
         problem: `HttpTokens ${show(state.httpTokens)} / HttpEndpoint ${show(state.httpEndpoint)} is decided at deploy time`,
         remedy: "write HttpTokens: 'required' literally, or acknowledge Imdsv2-Unverifiable with the reason it is safe",
       });
     } else if (state.httpTokens !== 'required' && !(state.httpTokens === undefined && deferToTemplate)) {
       node.compliantAsWritten = false;
       if (add(node, {
-        ruleId: Rule.TOKENS_REQUIRED, fixable: true,
+        ruleId: Rule.TOKENS_REQUIRED,
+        fixable: true,
         problem: `HttpTokens is ${show(state.httpTokens)}${state.httpTokens === undefined ? ' (the default depends on the AMI and the account)' : ''}, so IMDSv1 is reachable`,
         remedy: "set HttpTokens to 'required' (other metadata options kept)",
       })) {
@@ -186,7 +226,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     if (state.hopLimit === UNRESOLVED) {
       node.compliantAsWritten = false;
       add(node, {
-        ruleId: Rule.UNVERIFIABLE, fixable: false,
+        ruleId: Rule.UNVERIFIABLE,
+        fixable: false,
         problem: 'HttpPutResponseHopLimit is decided at deploy time',
         remedy: 'write the hop limit literally, or acknowledge Imdsv2-Unverifiable',
       });
@@ -201,7 +242,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       ? `a container host needs ${target} (containers reach IMDS through one more hop)`
       : `a plain host needs at most ${target} (a higher limit lets tokens leave the host)`;
     if (add(node, {
-      ruleId: Rule.HOP_LIMIT, fixable: true,
+      ruleId: Rule.HOP_LIMIT,
+      fixable: true,
       problem: `HttpPutResponseHopLimit is ${state.hopLimit ?? '(unset, so 1)'}: ${why}`,
       remedy: `set HttpPutResponseHopLimit to ${target}`,
     })) {
@@ -232,7 +274,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     node.findings = node.findings.map((f) => ({ ...f, fixable: false }));
     const names = replaced.map((l) => `${l.consumer.view.type} ${l.consumer.view.logicalId}`).join(', ');
     add(node, {
-      ruleId: Rule.REPLACEMENT, fixable: false,
+      ruleId: Rule.REPLACEMENT,
+      fixable: false,
       problem: `changing this launch template makes a new version, and ${names} follow${replaced.length === 1 ? 's' : ''} its ${replaced[0].version.kind === 'latest' ? 'LatestVersionNumber' : 'DefaultVersionNumber'}: ${replaced.length === 1 ? 'it is' : 'they are'} replaced on deploy although ${replaced.length === 1 ? 'its' : 'their'} template text does not change`,
       remedy: 'close instances through their own MetadataOptions (done for AWS::EC2::Instance), give other consumers a template of their own, or set allowReplacement: true',
     });
@@ -244,11 +287,11 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     const isInstance = node.view.type === 'AWS::EC2::Instance';
     if (link.unresolvedTemplates) {
       node.compliantAsWritten = false;
-      if (isInstance) closeInstanceThroughOwnOptions(node, 'its launch template specification is decided at deploy time');
-      else {
+      if (isInstance) {closeInstanceThroughOwnOptions(node, 'its launch template specification is decided at deploy time');} else {
         node.openAfter = true;
         add(node, {
-          ruleId: Rule.UNVERIFIABLE, fixable: false,
+          ruleId: Rule.UNVERIFIABLE,
+          fixable: false,
           problem: 'its launch template specification is decided at deploy time',
           remedy: 'name the launch template literally, or acknowledge Imdsv2-Unverifiable',
         });
@@ -261,7 +304,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       } else {
         node.openAfter = true;
         add(node, {
-          ruleId: Rule.UNVERIFIABLE, fixable: false,
+          ruleId: Rule.UNVERIFIABLE,
+          fixable: false,
           problem: `${missing}: its IMDS settings cannot be checked here`,
           remedy: 'define the launch template in the app, or acknowledge Imdsv2-Unverifiable once it is known to require tokens',
         });
@@ -278,7 +322,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       node.compliantAsWritten = false;
       node.openAfter = true;
       add(node, {
-        ruleId: Rule.UNVERIFIABLE, fixable: false,
+        ruleId: Rule.UNVERIFIABLE,
+        fixable: false,
         problem: `${link.missingConfiguration}: its IMDS settings cannot be checked here`,
         remedy: 'define the launch configuration in the app, or acknowledge Imdsv2-Unverifiable',
       });
@@ -324,7 +369,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       case 'unknown':
         node.openAfter = true;
         add(node, {
-          ruleId: Rule.UNVERIFIABLE, fixable: false,
+          ruleId: Rule.UNVERIFIABLE,
+          fixable: false,
           problem: `the version of ${name} it launches (${JSON.stringify(l.version.raw)}) is decided at deploy time, and the fix makes a new version`,
           remedy: `use Fn::GetAtt ${lt.view.logicalId}.LatestVersionNumber, or acknowledge Imdsv2-Unverifiable`,
         });
@@ -332,7 +378,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       case 'pinned': {
         const replaces = consumerImpact === Impact.REPLACEMENT && !policy.allowReplacement;
         const reported = add(node, {
-          ruleId: Rule.STALE_VERSION, fixable: !replaces,
+          ruleId: Rule.STALE_VERSION,
+          fixable: !replaces,
           problem: `it pins version ${l.version.number} of ${name}, which keeps launching with the old settings once the fix makes a new version`,
           remedy: `follow ${lt.view.logicalId}.LatestVersionNumber`,
         });
@@ -343,7 +390,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
         if (replaces) {
           node.openAfter = true;
           add(node, {
-            ruleId: Rule.REPLACEMENT, fixable: false,
+            ruleId: Rule.REPLACEMENT,
+            fixable: false,
             problem: `moving it to another version of ${name} replaces it on deploy`,
             remedy: 'recreate it on the new version, or set allowReplacement: true',
           });
@@ -362,7 +410,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     if (carrier.isOpaque(node.view) || state.httpEndpoint === 'disabled' || state.httpTokens === 'required' || state.httpTokens === UNRESOLVED) return;
     if (state.httpTokens === 'optional' || node.change.httpTokens) return; // already reported in step 2
     if (add(node, {
-      ruleId: Rule.TOKENS_REQUIRED, fixable: true,
+      ruleId: Rule.TOKENS_REQUIRED,
+      fixable: true,
       problem: `HttpTokens is unset and ${why}, so IMDSv1 may be reachable`,
       remedy: "set the instance's own MetadataOptions.HttpTokens to 'required' (an update with no interruption; the instance's settings win over its template's)",
     })) {
@@ -381,7 +430,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     const replaces = missing.impact === Impact.REPLACEMENT && !policy.allowReplacement;
     const fixable = !replaces && !missing.blocker;
     const reported = add(node, {
-      ruleId: Rule.TOKENS_REQUIRED, fixable,
+      ruleId: Rule.TOKENS_REQUIRED,
+      fixable,
       problem: `it has no launch template: ${missing.serviceDefault}`,
       remedy: missing.blocker
         ? `give it a launch template that requires tokens; ${missing.blocker}`
@@ -393,7 +443,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     }
     if (replaces) {
       add(node, {
-        ruleId: Rule.REPLACEMENT, fixable: false,
+        ruleId: Rule.REPLACEMENT,
+        fixable: false,
         problem: `giving it a launch template ${node.view.type === 'AWS::EKS::Nodegroup' ? 'cannot be done in place: the node group must be recreated' : 'replaces it on deploy'}`,
         remedy: 'recreate it with a launch template (e.g. under a new id), or set allowReplacement: true',
       });
@@ -407,7 +458,7 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     node.impact = worst(node.impact, missing.impact);
   }
 
-  return [...nodes.values()].map(verdictOf);
+  return [...[...nodes.values()].map(verdictOf), ...settled];
 
   function verdictOf(node: Node): ResourceVerdict {
     return {

@@ -16,6 +16,12 @@ export interface ResourceView {
   readonly properties: Json;
   /** Where a person finds it: a construct path or `template.json#LogicalId`. */
   readonly path: string;
+  /**
+   * Set when something the engine cannot see in the properties will make the resource
+   * compliant before synthesis ends (e.g. aws-cdk-lib's InstanceRequireImdsv2Aspect,
+   * which attaches its launch template later): the reason, shown in the report.
+   */
+  readonly compliantBecause?: string;
 }
 
 /** What a front door answers for the engine. */

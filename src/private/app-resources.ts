@@ -1,10 +1,11 @@
-import { CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Aspects, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Instance, InstanceRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
+import { renderedProperties } from './render-resource';
 import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
 import { ResourceLookup, ResourceView } from '../engine/model';
 import { adapterFor } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
-import { renderedProperties } from './render-resource';
 
 const ACK_KEY = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
 
@@ -39,6 +40,7 @@ export class AppResources implements ResourceLookup {
       type: resource.cfnResourceType,
       properties,
       path: resource.node.path,
+      compliantBecause: settledByRequireImdsv2Aspect(resource),
     };
     this.views.set(resource, view);
     this.byKey.set(view.key, resource);
@@ -92,4 +94,20 @@ export class AppResources implements ResourceLookup {
     this.acks.set(c, result);
     return result;
   }
+}
+
+/**
+ * `new ec2.Instance(…, { requireImdsv2: true })` registers aws-cdk-lib's
+ * InstanceRequireImdsv2Aspect, which attaches a launch template requiring tokens after
+ * this aspect (MUTATING) has run: without this, that instance would be a false alarm.
+ */
+function settledByRequireImdsv2Aspect(resource: CfnResource): string | undefined {
+  const owner = resource.node.scope;
+  if (resource.cfnResourceType !== 'AWS::EC2::Instance' || !(owner instanceof Instance)) return undefined;
+  for (let scope: IConstruct | undefined = owner; scope; scope = scope.node.scope) {
+    if (Aspects.of(scope).all.some((a) => a instanceof InstanceRequireImdsv2Aspect)) {
+      return "aws-cdk-lib's InstanceRequireImdsv2Aspect attaches a launch template requiring tokens";
+    }
+  }
+  return undefined;
 }

@@ -1,5 +1,5 @@
-import { Impact } from '../model';
 import { ResourceAdapter, switchCarrier } from '../adapter';
+import { Impact } from '../model';
 
 /** AWS::AppStream::Fleet: DisableIMDSV1 (default false). */
 export const appStreamFleet: ResourceAdapter = {

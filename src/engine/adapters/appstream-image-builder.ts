@@ -1,5 +1,5 @@
-import { Impact } from '../model';
 import { ResourceAdapter, switchCarrier } from '../adapter';
+import { Impact } from '../model';
 
 /**
  * AWS::AppStream::ImageBuilder: DisableIMDSV1 (default false). aws-cdk-lib 2.257's L1

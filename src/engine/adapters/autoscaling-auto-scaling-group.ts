@@ -1,6 +1,6 @@
+import { LaunchTemplateUse, ResourceAdapter, hasClusterTag, standardUse } from '../adapter';
 import { UNRESOLVED, Unresolved, arrayAt, valueAt } from '../json';
 import { Impact } from '../model';
-import { LaunchTemplateUse, ResourceAdapter, hasClusterTag, standardUse } from '../adapter';
 
 const MIXED = ['MixedInstancesPolicy', 'LaunchTemplate'];
 

@@ -1,6 +1,6 @@
+import { ResourceAdapter, joinsContainerCluster, metadataOptionsCarrier } from '../adapter';
 import { valueAt } from '../json';
 import { Impact } from '../model';
-import { ResourceAdapter, joinsContainerCluster, metadataOptionsCarrier } from '../adapter';
 
 /**
  * AWS::AutoScaling::LaunchConfiguration. Any change replaces the launch configuration,

@@ -1,6 +1,6 @@
+import { ResourceAdapter, standardUse } from '../adapter';
 import { stringAt, valueAt } from '../json';
 import { Impact, ResourceView } from '../model';
-import { ResourceAdapter, standardUse } from '../adapter';
 
 // Batch updates the infrastructure of a managed compute environment in place only with
 // these allocation strategies; with the others a change to ComputeResources replaces it.

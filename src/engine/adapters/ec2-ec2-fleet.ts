@@ -1,6 +1,6 @@
+import { ResourceAdapter, TypeProblem, usesInArray } from '../adapter';
 import { UNRESOLVED, arrayAt, stringAt } from '../json';
 import { Impact } from '../model';
-import { ResourceAdapter, TypeProblem, usesInArray } from '../adapter';
 
 /**
  * AWS::EC2::EC2Fleet. LaunchTemplateConfigs[].LaunchTemplateSpecification, and

@@ -1,5 +1,5 @@
-import { Impact } from '../model';
 import { ResourceAdapter, metadataOptionsCarrier, standardUse } from '../adapter';
+import { Impact } from '../model';
 
 /**
  * AWS::EC2::Instance. Closed through its own MetadataOptions (an update with no

@@ -1,6 +1,6 @@
+import { ResourceAdapter, hasClusterTag, joinsContainerCluster, metadataOptionsCarrier } from '../adapter';
 import { valueAt } from '../json';
 import { Impact } from '../model';
-import { ResourceAdapter, hasClusterTag, joinsContainerCluster, metadataOptionsCarrier } from '../adapter';
 
 /**
  * AWS::EC2::LaunchTemplate. LaunchTemplateData.MetadataOptions; an update makes a new

@@ -1,6 +1,6 @@
+import { ResourceAdapter, usesInArray } from '../adapter';
 import { UNRESOLVED, arrayAt } from '../json';
 import { Impact } from '../model';
-import { ResourceAdapter, usesInArray } from '../adapter';
 
 const CONFIG = ['SpotFleetRequestConfigData'];
 

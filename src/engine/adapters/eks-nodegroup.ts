@@ -1,6 +1,6 @@
+import { ResourceAdapter } from '../adapter';
 import { valueAt } from '../json';
 import { Impact } from '../model';
-import { ResourceAdapter } from '../adapter';
 
 /**
  * AWS::EKS::Nodegroup. Without a launch template EKS makes one that leaves IMDSv1 open;

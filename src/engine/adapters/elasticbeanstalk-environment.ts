@@ -1,5 +1,5 @@
-import { Impact } from '../model';
 import { ResourceAdapter } from '../adapter';
+import { Impact } from '../model';
 import { beanstalkOptionCarrier } from './elasticbeanstalk-option-settings';
 
 /** AWS::ElasticBeanstalk::Environment: option aws:autoscaling:launchconfiguration DisableIMDSv1. */

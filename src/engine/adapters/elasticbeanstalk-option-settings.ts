@@ -1,6 +1,6 @@
+import { SettingsCarrier } from '../adapter';
 import { UNRESOLVED, arrayAt, isPlainObject } from '../json';
 import { Impact, MetadataState } from '../model';
-import { SettingsCarrier } from '../adapter';
 
 const NAMESPACE = 'aws:autoscaling:launchconfiguration';
 const OPTION = 'DisableIMDSv1';

@@ -1,5 +1,5 @@
-import { Impact } from '../model';
 import { ResourceAdapter, metadataOptionsCarrier } from '../adapter';
+import { Impact } from '../model';
 
 /**
  * AWS::ImageBuilder::InfrastructureConfiguration. InstanceMetadataOptions (no endpoint

@@ -1,5 +1,5 @@
-import { Impact } from '../model';
 import { ResourceAdapter, switchCarrier } from '../adapter';
+import { Impact } from '../model';
 
 /**
  * AWS::SageMaker::NotebookInstance. InstanceMetadataServiceConfiguration
