@@ -55,7 +55,7 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // test/tsconfig.json also type-checks the example app and the benchmark.
   tsconfigDev: { include: ['../examples/**/*.ts', '../bench/**/*.ts'] },
 
-  gitignore: ['cdk.out', '*.cdk.out', '.cdk.staging', '/.tmp/', '/examples/cdk.out/', '/bench/results/'],
+  gitignore: ['.jsii.tabl.json', 'cdk.out', '*.cdk.out', '.cdk.staging', '/.tmp/', '/examples/cdk.out/', '/bench/results/'],
   npmignoreEnabled: true,
 });
 

@@ -62,8 +62,6 @@ const REPORT_FILE = 'imdsv2-report.json';
  * Add it with `AspectPriority.MUTATING` so that it runs before read-only aspects.
  *
  * @example
- * import { App, Aspects, AspectPriority } from 'aws-cdk-lib';
- *
  * const app = new App();
  * Aspects.of(app).add(new Imdsv2Aspect({ mode: EnforcementMode.REWRITE }), {
  *   priority: AspectPriority.MUTATING,
