@@ -136,7 +136,9 @@ export class Imdsv2Aspect implements IAspect {
         return;
       }
       case 'attach-launch-template': {
-        const template = new CfnLaunchTemplate(resource.node.scope!, `${resource.node.id}Imdsv2LaunchTemplate`, {
+        // Next to the resource; inside its L2 when it is one's default child ("Resource").
+        const id = resource.node.id === 'Resource' ? 'Imdsv2LaunchTemplate' : `${resource.node.id}Imdsv2LaunchTemplate`;
+        const template = new CfnLaunchTemplate(resource.node.scope!, id, {
           launchTemplateData: {
             metadataOptions: {
               httpTokens: patch.metadataOptions.HttpTokens,

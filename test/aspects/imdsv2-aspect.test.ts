@@ -4,6 +4,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
+import * as eksv2 from 'aws-cdk-lib/aws-eks-v2';
 import * as elasticbeanstalk from 'aws-cdk-lib/aws-elasticbeanstalk';
 import * as imagebuilder from 'aws-cdk-lib/aws-imagebuilder';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -102,6 +103,32 @@ const ROWS: Row[] = [
     rewritten: (p) => expect(p.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 }),
   },
   {
+    name: 'aws-eks Nodegroup (L2) on its own launch template', type: 'AWS::EC2::LaunchTemplate', rules: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.HOP_LIMIT],
+    build: (s) => {
+      const cluster = eks.Cluster.fromClusterAttributes(s, 'C', { clusterName: 'prod', vpc: vpcOf(s) });
+      const lt = new ec2.LaunchTemplate(s, 'Lt', { instanceType: new ec2.InstanceType('m6i.large') });
+      new eks.Nodegroup(s, 'Ng', { cluster, launchTemplateSpec: { id: lt.launchTemplateId!, version: lt.latestVersionNumber } });
+    },
+    rewritten: (p) => expect(p.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 }),
+  },
+  {
+    name: 'aws-eks-v2 Nodegroup (L2) without a launch template', type: 'AWS::EKS::Nodegroup', rules: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.REPLACEMENT],
+    build: (s) => {
+      const cluster = eksv2.Cluster.fromClusterAttributes(s, 'C', { clusterName: 'prod', vpc: vpcOf(s) });
+      new eksv2.Nodegroup(s, 'Ng', { cluster });
+    },
+    // A node group cannot be given a launch template in place: by default it is reported, not changed.
+    rewritten: (p) => expect(p.LaunchTemplate).toBeUndefined(),
+  },
+  {
+    name: 'batch ManagedEc2EcsComputeEnvironment (L2)', type: 'AWS::Batch::ComputeEnvironment', rules: [Imdsv2RuleId.TOKENS_REQUIRED],
+    build: (s) => new batch.ManagedEc2EcsComputeEnvironment(s, 'Ce', { vpc: vpcOf(s) }),
+    rewritten: (p) => expect(p.ComputeResources.LaunchTemplate).toEqual({
+      LaunchTemplateId: { Ref: expect.stringMatching(/^CeImdsv2LaunchTemplate/) },
+      Version: { 'Fn::GetAtt': [expect.stringMatching(/^CeImdsv2LaunchTemplate/), 'LatestVersionNumber'] },
+    }),
+  },
+  {
     name: 'CfnInfrastructureConfiguration (ImageBuilder)',
     type: 'AWS::ImageBuilder::InfrastructureConfiguration',
     rules: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.HOP_LIMIT],
@@ -168,10 +195,12 @@ const ROWS: Row[] = [
 ];
 
 describe.each(ROWS)('$name', (row) => {
-  test('REWRITE fixes it and says so in an info annotation per rule', () => {
-    const { json, infos } = synth(row.build);
+  test('REWRITE fixes what it safely can and annotates every rule', () => {
+    const { json, infos, warnings } = synth(row.build);
     row.rewritten(propsOf(json, row.type));
-    for (const rule of row.rules) expect(infos.some((m) => m.includes(`[ack: ${rule}]`) && /fixed: /.test(m))).toBe(true);
+    // every rule is either fixed (info) or, when the fix would replace something, reported (warning)
+    for (const rule of row.rules) expect([...infos, ...warnings].some((m) => m.includes(`[ack: ${rule}]`))).toBe(true);
+    for (const m of infos) expect(m).toMatch(/\. fixed: /);
   });
 
   test('REPORT leaves the template byte for byte and warns with the rule ids', () => {
