@@ -1,0 +1,2 @@
+export * from './imdsv2-instance';
+export * from './imdsv2-launch-template';

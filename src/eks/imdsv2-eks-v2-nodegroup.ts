@@ -1,0 +1,138 @@
+import { Annotations, Lazy } from 'aws-cdk-lib';
+import { ILaunchTemplate } from 'aws-cdk-lib/aws-ec2';
+import { ICluster, Nodegroup, NodegroupOptions } from 'aws-cdk-lib/aws-eks-v2';
+import { Construct } from 'constructs';
+import { planNodegroup } from './nodegroup-launch-template';
+import { Imdsv2LaunchTemplate } from '../ec2/imdsv2-launch-template';
+import { acknowledgeChosenHopLimit, pathOf } from '../ec2/metadata-options';
+import { Imdsv2RuleId } from '../engine/rule-id';
+
+/**
+ * Options of `Imdsv2EksV2Nodegroup` (an `aws-eks-v2` managed node group), for `cluster.addNodegroupCapacity`
+ * through `Imdsv2EksV2Nodegroup.nodegroupOptions`.
+ *
+ * Without `launchTemplateSpec`, the node group gets a launch template of its own that
+ * requires tokens; `diskSize` moves into it (EKS refuses both on the node group) and
+ * `remoteAccess` is refused. With `launchTemplateSpec`, that template is checked instead.
+ */
+export interface Imdsv2EksV2NodegroupOptions extends NodegroupOptions {
+  /**
+   * Whether pods can reach IMDS (and so the node role's credentials).
+   *
+   * `true` gives the launch template a hop limit of 2: a pod is one network hop further
+   * from IMDS than the node. `false` gives 1, which blocks pods from IMDS: the EKS best
+   * practice when pods get their credentials from IRSA or EKS Pod Identity. Only for the
+   * launch template the node group makes: not allowed with `launchTemplateSpec`.
+   *
+   * `false` is recorded as an acknowledgement of `Imdsv2-HopLimit` on the launch template,
+   * with the reason, so that `Imdsv2Aspect` (which gives container hosts 2) neither rejects
+   * it nor rewrites it.
+   *
+   * @see https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html#_restrict_access_to_the_instance_profile_assigned_to_the_worker_node
+   * @default true
+   */
+  readonly podImdsAccess?: boolean;
+}
+
+/**
+ * Properties of `Imdsv2EksV2Nodegroup`.
+ */
+export interface Imdsv2EksV2NodegroupProps extends Imdsv2EksV2NodegroupOptions {
+  /**
+   * The cluster the node group joins.
+   */
+  readonly cluster: ICluster;
+}
+
+/**
+ * An `aws-eks-v2` managed node group whose nodes require IMDSv2 tokens.
+ *
+ * It makes its own launch template (`Imdsv2LaunchTemplate`, child `LaunchTemplate`) with
+ * `HttpTokens: required` and a hop limit of 2, or 1 with `podImdsAccess: false`. The
+ * template follows EKS's rules: no instance profile, no subnet, no AMI (EKS picks it and
+ * merges its bootstrap user data), instance types on the node group only. `diskSize`
+ * moves into the template's block device mapping; `remoteAccess` is refused.
+ *
+ * With `launchTemplateSpec`, no template is made: the one given is checked instead.
+ *
+ * A node group created without a launch template cannot be given one in place: switching
+ * an existing `eks.Nodegroup` to this class fails on deploy. Add a new node group (new id),
+ * move the workloads, then remove the old one.
+ *
+ * @example
+ * import * as eks from 'aws-cdk-lib/aws-eks-v2';
+ * import { Imdsv2EksV2Nodegroup } from 'cdk-imdsv2';
+ *
+ * declare const cluster: eks.Cluster;
+ *
+ * new Imdsv2EksV2Nodegroup(this, 'Workers', {
+ *   cluster,
+ *   instanceTypes: [new ec2.InstanceType('m7i.large')],
+ *   podImdsAccess: false,
+ * });
+ */
+export class Imdsv2EksV2Nodegroup extends Nodegroup {
+  /**
+   * Node group options for `cluster.addNodegroupCapacity` whose launch template requires tokens.
+   *
+   * Makes the launch template at `scope`/`id` (unless `options.launchTemplateSpec` is
+   * given, which is checked instead) and returns the options with `launchTemplateSpec`
+   * set and `diskSize` moved into the template.
+   *
+   * @param scope where to make the launch template
+   * @param id the id of the launch template
+   * @param options the node group options, as for `cluster.addNodegroupCapacity`
+   *
+   * @example
+   * import * as eks from 'aws-cdk-lib/aws-eks-v2';
+   * import { Imdsv2EksV2Nodegroup } from 'cdk-imdsv2';
+   *
+   * declare const cluster: eks.Cluster;
+   *
+   * cluster.addNodegroupCapacity('Workers', Imdsv2EksV2Nodegroup.nodegroupOptions(this, 'WorkersTemplate', {
+   *   instanceTypes: [new ec2.InstanceType('m7i.large')],
+   *   diskSize: 50,
+   * }));
+   */
+  public static nodegroupOptions(scope: Construct, id: string, options: Imdsv2EksV2NodegroupOptions): NodegroupOptions {
+    const plan = planNodegroup(pathOf(scope, id), options);
+    const { podImdsAccess, ...nodegroupOptions } = options;
+    for (const warning of plan.warnings) Annotations.of(scope).addWarningV2(Imdsv2RuleId.UNVERIFIABLE, warning);
+    if (plan.launchTemplateProps === undefined) return nodegroupOptions;
+    const launchTemplate = new Imdsv2LaunchTemplate(scope, id, plan.launchTemplateProps);
+    if (plan.hopLimitReason !== undefined) acknowledgeChosenHopLimit(launchTemplate, plan.hopLimitReason);
+    return {
+      ...nodegroupOptions,
+      diskSize: undefined,
+      launchTemplateSpec: { id: launchTemplate.launchTemplateId!, version: launchTemplate.versionNumber },
+    };
+  }
+
+  /**
+   * The launch template this node group made.
+   *
+   * @default - none: `launchTemplateSpec` was given
+   */
+  public readonly launchTemplate?: ILaunchTemplate;
+
+  constructor(scope: Construct, id: string, props: Imdsv2EksV2NodegroupProps) {
+    const plan = planNodegroup(pathOf(scope, id), props);
+    const { podImdsAccess, ...nodegroupProps } = props;
+    // The template is made below, as a child of this node group: the spec is resolved at synthesis.
+    let made: Imdsv2LaunchTemplate | undefined;
+    super(scope, id, plan.launchTemplateProps === undefined ? nodegroupProps : {
+      ...nodegroupProps,
+      diskSize: undefined,
+      launchTemplateSpec: {
+        id: Lazy.string({ produce: () => made?.launchTemplateId }),
+        version: Lazy.string({ produce: () => made?.versionNumber }),
+      },
+    });
+    for (const warning of plan.warnings) Annotations.of(this).addWarningV2(Imdsv2RuleId.UNVERIFIABLE, warning);
+    if (plan.launchTemplateProps !== undefined) {
+      made = new Imdsv2LaunchTemplate(this, 'LaunchTemplate', plan.launchTemplateProps);
+      if (plan.hopLimitReason !== undefined) acknowledgeChosenHopLimit(made, plan.hopLimitReason);
+      this.launchTemplate = made;
+    }
+  }
+}
