@@ -1,0 +1,254 @@
+import { CfnOutput, CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
+import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { instanceScriptsOf } from './instance-scripts';
+import { RuleDoc, RuleSeverity, checkHopLimit, ruleDoc, selectRules } from './rule-catalog';
+import { analyze } from '../engine/analyze';
+import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
+import { Finding, Patch, ResourceLookup, ResourceView } from '../engine/model';
+import { RESOURCE_TABLE } from '../engine/resource-table';
+import { Imdsv2RuleId } from '../engine/rule-id';
+import { userDataFindings } from '../engine/user-data';
+import { AppResources } from '../private/app-resources';
+import { locationOf } from '../templates/scan-templates';
+import { Imdsv2CheckOptions } from '../validation/imdsv2-check-options';
+
+/**
+ * Properties of `Imdsv2Checks`.
+ */
+export interface Imdsv2ChecksProps extends NagPackProps, Imdsv2CheckOptions {}
+
+const LEVELS: Record<RuleSeverity, NagMessageLevel> = {
+  [RuleSeverity.ERROR]: NagMessageLevel.ERROR,
+  [RuleSeverity.WARNING]: NagMessageLevel.WARN,
+  [RuleSeverity.NOTE]: NagMessageLevel.INFO,
+};
+
+/** The engine's answer for one construct tree, computed once per validation. */
+interface Analysis {
+  /** Findings of the selected rules, per IMDS-bearing resource (empty: compliant). */
+  readonly findings: Map<CfnResource, Finding[]>;
+  /** The same, by construct path, with the patches that locate them. */
+  readonly byPath: Map<string, { readonly findings: Finding[]; readonly patches: Patch[] }>;
+}
+
+/**
+ * A cdk-nag (v3) rule pack with the cdk-imdsv2 rules: `Imdsv2-TokensRequired`,
+ * `Imdsv2-HopLimit`, `Imdsv2-Unverifiable`, `Imdsv2-StaleVersion`, `Imdsv2-UserDataV1` and
+ * `Imdsv2-Replacement` (see RULES.md).
+ *
+ * It asks the same engine as `Imdsv2Aspect`, once for the whole construct tree, so a launch
+ * template in another stack, a MixedInstancesPolicy, a disabled endpoint, a property
+ * override, an EKS node group and the hop limit are all judged as the aspect judges them.
+ * Each rule only looks up the findings of the resource it is applied to.
+ *
+ * Acknowledge a rule on a construct or any scope above it with
+ * `Validations.of(scope).acknowledge({ id: 'Imdsv2-TokensRequired', reason })`.
+ *
+ * Unlike cdk-nag's own packs it also works with aws-cdk-lib versions that do not pass the
+ * construct tree to validation plugins: it checks the scope given to its constructor.
+ *
+ * @example
+ * import { Imdsv2Checks } from 'cdk-imdsv2';
+ *
+ * const app = new App();
+ * Validations.of(app).addPlugins(new Imdsv2Checks(app, { containerHopLimit: 2 }));
+ */
+export class Imdsv2Checks extends NagPack {
+  /** The name of the plugin in the validation report. */
+  public readonly name: string = 'Imdsv2';
+
+  private readonly scope: IConstruct;
+  private readonly rules: readonly RuleDoc[];
+  private readonly hostHopLimit: number;
+  private readonly containerHopLimit: number;
+  private readonly explain: boolean;
+  private analysis: Analysis = { findings: new Map(), byPath: new Map() };
+
+  /**
+   * @param scope the app (or stage) whose construct tree is checked
+   * @param props which rules, and the hop limit policy
+   */
+  public constructor(scope: IConstruct, props: Imdsv2ChecksProps = {}) {
+    super(scope, props);
+    this.packName = 'Imdsv2';
+    this.scope = scope;
+    const selected = selectRules('Imdsv2Checks', props.rules);
+    this.rules = [...selected].map(ruleDoc);
+    this.hostHopLimit = checkHopLimit('Imdsv2Checks', 'hostHopLimit', props.hostHopLimit, 1);
+    this.containerHopLimit = checkHopLimit('Imdsv2Checks', 'containerHopLimit', props.containerHopLimit, 2);
+    this.explain = props.verbose ?? false;
+  }
+
+  /**
+   * Called by CDK after synthesis: checks the construct tree of the context when CDK passes
+   * one, else the scope given to the constructor.
+   */
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const tree = (context as { readonly appConstruct?: IConstruct }).appConstruct ?? this.scope;
+    return this.validateScope(tree);
+  }
+
+  /**
+   * Check the construct tree under `scope`: the engine runs once over every IMDS-bearing
+   * resource in it, then each rule reads the findings of its resource.
+   */
+  public validateScope(scope: IConstruct): PolicyValidationPluginReport {
+    this.analysis = this.analyzeTree(scope);
+    try {
+      return this.detailed(super.validateScope(scope));
+    } finally {
+      this.analysis = { findings: new Map(), byPath: new Map() };
+    }
+  }
+
+  /** Applies each selected rule to an IMDS-bearing resource (required by NagPack). */
+  protected checkResource(node: CfnResource): void {
+    if (!this.analysis.findings.has(node)) return;
+    for (const doc of this.rules) {
+      this.applyRule({
+        ruleSuffixOverride: doc.suffix,
+        info: doc.cause,
+        explanation: doc.explanation,
+        level: LEVELS[doc.severity],
+        node,
+        rule: (resource: CfnResource) => this.analysis.findings.get(resource)?.some((f) => f.ruleId === doc.id)
+          ? NagRuleCompliance.NON_COMPLIANT
+          : NagRuleCompliance.COMPLIANT,
+      });
+    }
+  }
+
+  private analyzeTree(scope: IConstruct): Analysis {
+    const resources = new AppResources();
+    const found: CfnResource[] = [];
+    const outputs: CfnOutput[] = [];
+    for (const c of scope.node.findAll()) {
+      if (CfnResource.isCfnResource(c)) {
+        if (RESOURCE_TABLE.has(c.cfnResourceType)) found.push(c);
+      } else if (c instanceof CfnOutput) {
+        outputs.push(c);
+      }
+    }
+    const lookup = new CrossStackLookup(resources, outputs);
+    const views = found.map((r) => lookup.add(r));
+    const verdicts = analyze(views, lookup, {
+      hostHopLimit: this.hostHopLimit,
+      containerHopLimit: this.containerHopLimit,
+      allowReplacement: false,
+    });
+    const selected = new Set(this.rules.map((r) => r.id));
+    const analysis: Analysis = { findings: new Map(), byPath: new Map() };
+    for (const verdict of verdicts) {
+      const resource = resources.resourceOf(verdict.resource);
+      const findings = [...verdict.findings];
+      if (selected.has(Imdsv2RuleId.USER_DATA_V1)) {
+        findings.push(...userDataFindings(verdict.resource, instanceScriptsOf(resource))
+          .filter((f) => !lookup.isAcknowledged(verdict.resource, f.ruleId)));
+      }
+      const kept = findings.filter((f) => selected.has(f.ruleId));
+      analysis.findings.set(resource, kept);
+      analysis.byPath.set(resource.node.path, { findings: kept, patches: verdict.patches });
+    }
+    return analysis;
+  }
+
+  /** One violation per rule and resource, with that resource's problem, fix and location. */
+  private detailed(report: PolicyValidationPluginReport): PolicyValidationPluginReport {
+    const violations: PolicyViolation[] = [];
+    for (const violation of report.violations) {
+      const doc = this.rules.find((r) => r.id === violation.ruleName);
+      for (const resource of violation.violatingResources) {
+        const entry = resource.constructPath ? this.analysis.byPath.get(resource.constructPath) : undefined;
+        const findings = entry?.findings.filter((f) => f.ruleId === violation.ruleName) ?? [];
+        if (!doc || findings.length === 0) {
+          violations.push({ ...violation, violatingResources: [resource] });
+          continue;
+        }
+        const first = findings[0].resource;
+        const problems = unique(findings.map((f) => f.problem)).join('; ');
+        violations.push({
+          ruleName: violation.ruleName,
+          description: `${first.type} ${first.logicalId}: ${problems}${this.explain ? `. ${doc.explanation}` : ''}`,
+          fix: unique(findings.map((f) => f.remedy)).join('; '),
+          severity: violation.severity,
+          violatingResources: [{
+            ...resource,
+            locations: unique(findings.map((f) => locationOf(f, entry!.patches))),
+          }],
+        });
+      }
+    }
+    return { ...report, violations };
+  }
+}
+
+/**
+ * The app's lookup, plus cross-stack references as they read after synthesis:
+ * `Fn::ImportValue` of an export that a CfnOutput of the app makes. Where the engine reads a
+ * value rather than a reference (a setting, a launch template version), an imported literal
+ * or `LatestVersionNumber` / `DefaultVersionNumber` attribute is written into the view in
+ * place of the import.
+ */
+class CrossStackLookup implements ResourceLookup {
+  private readonly exports = new Map<string, { readonly stack: Stack; readonly value: unknown }>();
+  private readonly byKey = new Map<string, ResourceView>();
+
+  public constructor(private readonly resources: AppResources, outputs: readonly CfnOutput[]) {
+    for (const output of outputs) {
+      const stack = Stack.of(output);
+      const name = stack.resolve(output.exportName);
+      if (typeof name === 'string') this.exports.set(name, { stack, value: stack.resolve(output.value) });
+    }
+  }
+
+  /** Index `resource` and return its view, imports of values resolved. */
+  public add(resource: CfnResource): ResourceView {
+    const view = this.resources.add(resource);
+    const standIn = this.exports.size > 0 ? { ...view, properties: this.standIns(view.properties) } : view;
+    this.byKey.set(standIn.key, standIn);
+    return standIn;
+  }
+
+  public resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined {
+    const value = valueAt(from.properties, path);
+    const imported = isIntrinsic(value) ? value['Fn::ImportValue'] : undefined;
+    if (typeof imported !== 'string') {
+      const found = this.resources.resourceAt(from, path);
+      return found && this.byKey.get(found.key);
+    }
+    const exported = this.exports.get(imported);
+    if (!exported || !isIntrinsic(exported.value)) return undefined;
+    const v = exported.value as Record<string, unknown>;
+    const ref = v.Ref ?? (Array.isArray(v['Fn::GetAtt']) ? v['Fn::GetAtt'][0] : undefined);
+    if (typeof ref !== 'string') return undefined;
+    return this.byKey.get(`${exported.stack.node.path}/${ref}`);
+  }
+
+  public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
+    return this.resources.isAcknowledged(view, ruleId);
+  }
+
+  private standIns(value: unknown): unknown {
+    if (Array.isArray(value)) return value.map((v) => this.standIns(v));
+    if (typeof value !== 'object' || value === null) return value;
+    const imported = isIntrinsic(value) ? (value as Record<string, unknown>)['Fn::ImportValue'] : undefined;
+    if (typeof imported === 'string') {
+      const exported = this.exports.get(imported)?.value;
+      return isValue(exported) ? exported : value;
+    }
+    if (isIntrinsic(value)) return value;
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.standIns(v)]));
+  }
+}
+
+/** A literal, or the launch template version attribute a consumer follows. */
+function isValue(v: unknown): boolean {
+  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return true;
+  const getAtt = isIntrinsic(v) ? (v as Record<string, unknown>)['Fn::GetAtt'] : undefined;
+  return Array.isArray(getAtt) && (getAtt[1] === 'LatestVersionNumber' || getAtt[1] === 'DefaultVersionNumber');
+}
+
+function unique(values: string[]): string[] {
+  return [...new Set(values)];
+}

@@ -1,0 +1,114 @@
+import { TemplateFile } from './load-templates';
+import { TemplateResources } from './template-resources';
+import { analyze } from '../engine/analyze';
+import { Finding, Patch, ResourceVerdict } from '../engine/model';
+import { Imdsv2RuleId } from '../engine/rule-id';
+import { userDataFindings } from '../engine/user-data';
+import { RuleSeverity, ruleDoc } from '../nag/rule-catalog';
+
+/** What the template front doors (validator, CLI) check for. */
+export interface ScanPolicy {
+  readonly hostHopLimit: number;
+  readonly containerHopLimit: number;
+  /** The rules reported; findings of other rules are left out. */
+  readonly rules: ReadonlySet<Imdsv2RuleId>;
+}
+
+/** One finding, located in its template. */
+export interface ScanFinding {
+  readonly ruleId: Imdsv2RuleId;
+  readonly severity: RuleSeverity;
+  readonly logicalId: string;
+  readonly resourceType: string;
+  readonly template: TemplateFile;
+  /** Construct path of the resource, when the template or its cloud assembly tells it. */
+  readonly constructPath?: string;
+  /** Where in the resource, e.g. `Properties/LaunchTemplateData/MetadataOptions/HttpTokens`. */
+  readonly location: string;
+  readonly problem: string;
+  readonly remedy: string;
+}
+
+/** The result of one scan. */
+export interface ScanResult {
+  readonly templates: readonly TemplateFile[];
+  /** How many IMDS-bearing resources were checked. */
+  readonly resources: number;
+  /** Findings, in template and resource order. */
+  readonly findings: ScanFinding[];
+  /** How many findings were left out because they are acknowledged. */
+  readonly acknowledged: number;
+}
+
+/**
+ * Run the engine once over a set of templates (cross-template references resolved through
+ * TemplateResources), add the user data findings, keep the selected rules.
+ */
+export function scanTemplates(templates: readonly TemplateFile[], policy: ScanPolicy): ScanResult {
+  const resources = new TemplateResources(templates);
+  const verdicts = analyze(resources.views, resources, {
+    hostHopLimit: policy.hostHopLimit,
+    containerHopLimit: policy.containerHopLimit,
+    allowReplacement: false,
+  });
+  const verdictByKey = new Map<string, ResourceVerdict>(verdicts.map((v) => [v.resource.key, v]));
+  const findings: ScanFinding[] = [];
+  let acknowledged = verdicts.reduce((n, v) => n + v.acknowledged.length, 0);
+  for (const view of resources.views) {
+    const verdict = verdictByKey.get(view.key);
+    const own: Finding[] = [...verdict?.findings ?? []];
+    if (policy.rules.has(Imdsv2RuleId.USER_DATA_V1)) {
+      for (const f of userDataFindings(view, resources.scriptsOf(view))) {
+        if (resources.isAcknowledged(view, f.ruleId)) acknowledged++;
+        else own.push(f);
+      }
+    }
+    for (const f of own) {
+      if (!policy.rules.has(f.ruleId)) continue;
+      findings.push({
+        ruleId: f.ruleId,
+        severity: ruleDoc(f.ruleId).severity,
+        logicalId: view.logicalId,
+        resourceType: view.type,
+        template: resources.templateOf(view),
+        constructPath: resources.constructPathOf(view),
+        location: locationOf(f, verdict?.patches ?? []),
+        problem: f.problem,
+        remedy: f.remedy,
+      });
+    }
+  }
+  return { templates, resources: resources.views.length, findings, acknowledged };
+}
+
+/**
+ * Where a finding is, as a CloudFormation location (`Properties/…`, `Metadata/…`): the path
+ * the engine's fix would write for the rule, else the part of the resource the rule reads.
+ */
+export function locationOf(finding: Finding, patches: readonly Patch[]): string {
+  const own = patches.filter((p) => p.resource.key === finding.resource.key);
+  const pathOf = (p: Patch) => p.kind === 'attach-launch-template' ? p.specPath : p.path;
+  let match: Patch | undefined;
+  switch (finding.ruleId) {
+    case Imdsv2RuleId.TOKENS_REQUIRED:
+      match = own.find((p) => p.kind === 'attach-launch-template' || (p.kind === 'set' && p.path[p.path.length - 1] !== 'HttpPutResponseHopLimit'));
+      break;
+    case Imdsv2RuleId.HOP_LIMIT:
+      match = own.find((p) => p.kind === 'set' && p.path[p.path.length - 1] === 'HttpPutResponseHopLimit');
+      break;
+    case Imdsv2RuleId.STALE_VERSION:
+      match = own.find((p) => p.kind === 'follow-latest');
+      break;
+    case Imdsv2RuleId.USER_DATA_V1:
+      return finding.problem.startsWith('cfn-init') ? 'Metadata/AWS::CloudFormation::Init' : `Properties/${userDataPath(finding.resource.type)}`;
+  }
+  return match ? ['Properties', ...pathOf(match)].join('/') : 'Properties';
+}
+
+function userDataPath(type: string): string {
+  switch (type) {
+    case 'AWS::EC2::LaunchTemplate': return 'LaunchTemplateData/UserData';
+    case 'AWS::EC2::SpotFleet': return 'SpotFleetRequestConfigData/LaunchSpecifications';
+    default: return 'UserData';
+  }
+}

@@ -1,0 +1,2 @@
+export * from './imdsv2-check-options';
+export * from './imdsv2-validator';

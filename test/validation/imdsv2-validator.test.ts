@@ -1,0 +1,151 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { App, AspectPriority, Aspects, CfnResource, Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { EnforcementMode, Imdsv2Aspect, Imdsv2RuleId } from '../../src';
+import { Imdsv2Validator, Imdsv2ValidatorProps } from '../../src/validation/imdsv2-validator';
+import { newApp, stackOf, synthTemplatePaths, tempDir, template } from '../templates/fixtures';
+
+const AMI = ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-0123456789abcdef0' });
+
+/** Synthesize `app` and run the validator on its templates, as CDK does. */
+function validate(app: App, props?: Imdsv2ValidatorProps) {
+  return new Imdsv2Validator(props).validate({ templatePaths: synthTemplatePaths(app) });
+}
+
+function ruleNames(report: ReturnType<typeof validate>): string[] {
+  return report.violations.map((v) => `${v.ruleName} ${v.violatingResources.map((r) => r.resourceLogicalId).join(',')}`);
+}
+
+describe('Imdsv2Validator', () => {
+  test('GIVEN an open launch template THEN an error violation with the resource, its template and the location', () => {
+    // GIVEN
+    const app = newApp();
+    const stack = stackOf(app, 'S');
+    new ec2.CfnLaunchTemplate(stack, 'LT', { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+    // WHEN
+    const report = validate(app);
+    // THEN
+    expect(report.success).toBe(false);
+    expect(report.violations).toEqual([expect.objectContaining({
+      ruleName: 'Imdsv2-TokensRequired',
+      severity: 'error',
+      description: "AWS::EC2::LaunchTemplate LT: HttpTokens is 'optional', so IMDSv1 is reachable",
+      violatingResources: [{
+        resourceLogicalId: 'LT',
+        templatePath: path.join(app.outdir, 'S.template.json'),
+        locations: ['Properties/LaunchTemplateData/MetadataOptions/HttpTokens'],
+      }],
+    })]);
+  });
+
+  test('GIVEN a compliant app THEN success and no violation', () => {
+    const app = newApp();
+    new ec2.LaunchTemplate(stackOf(app, 'S'), 'LT', { requireImdsv2: true, machineImage: AMI });
+    expect(validate(app)).toEqual(expect.objectContaining({ success: true, violations: [] }));
+  });
+
+  test('GIVEN only warnings THEN success (synthesis goes on) with the violations reported', () => {
+    const app = newApp();
+    new ec2.CfnLaunchTemplate(stackOf(app, 'S'), 'LT', { launchTemplateData: { metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 4 } } });
+    const report = validate(app);
+    expect(report.success).toBe(true);
+    expect(report.violations.map((v) => [v.ruleName, v.severity])).toEqual([['Imdsv2-HopLimit', 'warning']]);
+  });
+
+  test('GIVEN an escape hatch that opens an L2 launch template born closed THEN it is seen', () => {
+    // GIVEN
+    const app = newApp();
+    const lt = new ec2.LaunchTemplate(stackOf(app, 'S'), 'LT', { requireImdsv2: true, machineImage: AMI });
+    (lt.node.defaultChild as ec2.CfnLaunchTemplate).addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpTokens', 'optional');
+    // WHEN / THEN
+    expect(ruleNames(validate(app))).toEqual([expect.stringMatching(/^Imdsv2-TokensRequired LT/)]);
+  });
+
+  test('GIVEN an escape hatch that closes a raw launch template THEN it passes', () => {
+    const app = newApp();
+    const lt = new ec2.CfnLaunchTemplate(stackOf(app, 'S'), 'LT', { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+    lt.addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpTokens', 'required');
+    expect(validate(app).violations).toEqual([]);
+  });
+
+  test('GIVEN Imdsv2Aspect in REWRITE THEN what the aspect wrote is what is checked', () => {
+    const app = newApp();
+    new ec2.CfnLaunchTemplate(stackOf(app, 'S'), 'LT', { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+    Aspects.of(app).add(new Imdsv2Aspect({ mode: EnforcementMode.REWRITE }), { priority: AspectPriority.MUTATING });
+    expect(validate(app).violations).toEqual([]);
+  });
+
+  test('GIVEN a consumer in another stack that pins a version THEN the cross-stack import is followed', () => {
+    const app = newApp();
+    const lt = new ec2.CfnLaunchTemplate(stackOf(app, 'Producer'), 'LT', { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+    new CfnResource(stackOf(app, 'Consumer'), 'ASG', {
+      type: 'AWS::AutoScaling::AutoScalingGroup',
+      properties: { MinSize: '1', MaxSize: '1', LaunchTemplate: { LaunchTemplateId: lt.ref, Version: '1' } },
+    });
+    expect(ruleNames(validate(app))).toEqual(['Imdsv2-TokensRequired LT', 'Imdsv2-StaleVersion ASG']);
+  });
+
+  test('GIVEN a launch template imported by id THEN the consumer is Unverifiable, not a pass', () => {
+    const app = newApp();
+    const stack = stackOf(app, 'S');
+    const imported = ec2.LaunchTemplate.fromLaunchTemplateAttributes(stack, 'Imported', { launchTemplateId: 'lt-0123456789abcdef0' });
+    new CfnResource(stack, 'ASG', {
+      type: 'AWS::AutoScaling::AutoScalingGroup',
+      properties: { MinSize: '1', MaxSize: '1', LaunchTemplate: { LaunchTemplateId: imported.launchTemplateId, Version: '$Latest' } },
+    });
+    expect(ruleNames(validate(app))).toEqual(['Imdsv2-Unverifiable ASG']);
+  });
+
+  test('GIVEN acknowledgements on the construct and the rule selection THEN neither acknowledged nor unselected rules are reported', () => {
+    const app = newApp();
+    const stack = stackOf(app, 'S');
+    const acked = new ec2.CfnLaunchTemplate(stack, 'Acked', { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+    new ec2.CfnLaunchTemplate(stack, 'Hop', { launchTemplateData: { metadataOptions: { httpTokens: 'optional', httpPutResponseHopLimit: 3 } } });
+    Validations.of(acked).acknowledge({ id: 'Imdsv2-TokensRequired', reason: 'closed by an SCP' });
+    expect(ruleNames(validate(app))).toEqual(['Imdsv2-TokensRequired Hop', 'Imdsv2-HopLimit Hop']);
+    expect(ruleNames(validate(app, { rules: [Imdsv2RuleId.HOP_LIMIT] }))).toEqual(['Imdsv2-HopLimit Hop']);
+  });
+
+  test('GIVEN the plugin registered on the app THEN CDK writes its violations to the report, and the plugin-qualified id acknowledges app-wide', () => {
+    // GIVEN
+    const app = newApp();
+    const stack = stackOf(app, 'S');
+    new ec2.CfnLaunchTemplate(stack, 'LT', { launchTemplateData: { metadataOptions: { httpTokens: 'optional', httpPutResponseHopLimit: 3 } } });
+    Validations.of(app).addPlugins(new Imdsv2Validator());
+    Validations.of(app).acknowledge({ id: 'Imdsv2Validator::Imdsv2-HopLimit', reason: 'hop 3 is our policy' });
+    const console = jest.spyOn(global.console, 'error').mockImplementation(() => undefined);
+    // WHEN
+    const assembly = app.synth();
+    console.mockRestore();
+    // THEN
+    const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'policy-validation-report.json'), 'utf8'));
+    const plugin = report.pluginReports.find((r: any) => r.summary.pluginName === 'Imdsv2Validator');
+    expect(plugin.violations.map((v: any) => v.ruleName)).toEqual(['Imdsv2-TokensRequired']);
+    expect(plugin.violations[0].violatingConstructs[0].constructPath).toBe('S/LT');
+  });
+
+  test('GIVEN a template that does not parse THEN validate throws a one-line error (CDK reports the plugin as failed)', () => {
+    const dir = tempDir({ 'S.template.json': '{"Resources": ' });
+    expect(() => new Imdsv2Validator().validate({ templatePaths: [path.join(dir, 'S.template.json')] })).toThrow(/^cannot parse '.*S\.template\.json' as JSON: /);
+  });
+
+  test('GIVEN template paths outside a cloud assembly THEN they are checked all the same', () => {
+    const dir = tempDir({ 't.json': template({ LT: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: {} } } }) });
+    expect(new Imdsv2Validator().validate({ templatePaths: [path.join(dir, 't.json')] }).violations.map((v) => v.ruleName)).toEqual(['Imdsv2-TokensRequired']);
+  });
+
+  test.each([
+    [{ hostHopLimit: 0 }, 'Imdsv2Validator: hostHopLimit must be an integer from 1 to 64, got 0'],
+    [{ containerHopLimit: 2.5 }, 'Imdsv2Validator: containerHopLimit must be an integer from 1 to 64, got 2.5'],
+    [{ rules: ['Imdsv2-Nope' as Imdsv2RuleId] }, "Imdsv2Validator: unknown rule id 'Imdsv2-Nope' in rules: expected one of Imdsv2-TokensRequired, Imdsv2-HopLimit, Imdsv2-Unverifiable, Imdsv2-StaleVersion, Imdsv2-UserDataV1, Imdsv2-Replacement"],
+  ])('GIVEN props %j THEN the constructor throws naming the value', (props, message) => {
+    expect(() => new Imdsv2Validator(props)).toThrow(message);
+  });
+
+  test('GIVEN the plugin THEN it names itself and the rules it evaluates', () => {
+    const plugin = new Imdsv2Validator({ rules: [Imdsv2RuleId.TOKENS_REQUIRED] });
+    expect(plugin.name).toBe('Imdsv2Validator');
+    expect(plugin.ruleIds).toEqual(['Imdsv2-TokensRequired']);
+  });
+});
