@@ -43,6 +43,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/cloudformation-diff',
     'fast-check@^4',
     '@aws-sdk/client-ec2@^3',
+    // test/cli checks the SARIF output against its JSON schema (draft-04, hence ajv 6).
+    'ajv@^6',
   ],
 
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc'] },

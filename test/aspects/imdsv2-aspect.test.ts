@@ -103,7 +103,9 @@ const ROWS: Row[] = [
     rewritten: (p) => expect(p.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 }),
   },
   {
-    name: 'aws-eks Nodegroup (L2) on its own launch template', type: 'AWS::EC2::LaunchTemplate', rules: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.HOP_LIMIT],
+    name: 'aws-eks Nodegroup (L2) on its own launch template',
+    type: 'AWS::EC2::LaunchTemplate',
+    rules: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.HOP_LIMIT],
     build: (s) => {
       const cluster = eks.Cluster.fromClusterAttributes(s, 'C', { clusterName: 'prod', vpc: vpcOf(s) });
       const lt = new ec2.LaunchTemplate(s, 'Lt', { instanceType: new ec2.InstanceType('m6i.large') });
@@ -112,7 +114,9 @@ const ROWS: Row[] = [
     rewritten: (p) => expect(p.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 }),
   },
   {
-    name: 'aws-eks-v2 Nodegroup (L2) without a launch template', type: 'AWS::EKS::Nodegroup', rules: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.REPLACEMENT],
+    name: 'aws-eks-v2 Nodegroup (L2) without a launch template',
+    type: 'AWS::EKS::Nodegroup',
+    rules: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.REPLACEMENT],
     build: (s) => {
       const cluster = eksv2.Cluster.fromClusterAttributes(s, 'C', { clusterName: 'prod', vpc: vpcOf(s) });
       new eksv2.Nodegroup(s, 'Ng', { cluster });
@@ -121,7 +125,9 @@ const ROWS: Row[] = [
     rewritten: (p) => expect(p.LaunchTemplate).toBeUndefined(),
   },
   {
-    name: 'batch ManagedEc2EcsComputeEnvironment (L2)', type: 'AWS::Batch::ComputeEnvironment', rules: [Imdsv2RuleId.TOKENS_REQUIRED],
+    name: 'batch ManagedEc2EcsComputeEnvironment (L2)',
+    type: 'AWS::Batch::ComputeEnvironment',
+    rules: [Imdsv2RuleId.TOKENS_REQUIRED],
     build: (s) => new batch.ManagedEc2EcsComputeEnvironment(s, 'Ce', { vpc: vpcOf(s) }),
     rewritten: (p) => expect(p.ComputeResources.LaunchTemplate).toEqual({
       LaunchTemplateId: { Ref: expect.stringMatching(/^CeImdsv2LaunchTemplate/) },
