@@ -9,6 +9,7 @@ import { analyze } from '../engine/analyze';
 import { Finding, Patch, ResourceVerdict } from '../engine/model';
 import { RESOURCE_TABLE } from '../engine/resource-table';
 import { AppResources } from '../private/app-resources';
+import { applyRequireImdsv2OfGroup } from '../private/builtin-imdsv2-aspects';
 
 /**
  * Properties of `Imdsv2Aspect`.
@@ -104,6 +105,7 @@ export class Imdsv2Aspect implements IAspect {
     for (const c of node.node.findAll()) {
       if (this.covered.has(c)) continue;
       this.covered.add(c);
+      applyRequireImdsv2OfGroup(c);
       if (CfnResource.isCfnResource(c) && RESOURCE_TABLE.has(c.cfnResourceType)) found.push(c);
     }
     if (found.length === 0) return;
@@ -212,6 +214,7 @@ export class Imdsv2Aspect implements IAspect {
 
 function actionOf(mode: EnforcementMode, v: ResourceVerdict): string {
   if (v.compliantAsWritten) return 'compliant';
+  if (v.findings.length === 0 && v.acknowledgedThroughSource) return 'acknowledged';
   if (mode === EnforcementMode.REWRITE) {
     if (v.compliantAfter && (v.patches.length > 0 || v.impact !== 'none')) return 'fixed';
     if (v.patches.length > 0) return 'partly fixed';

@@ -46,9 +46,15 @@ interface Node {
   change: MetadataChange;
   compliantAsWritten: boolean;
   acknowledged: Rule[];
+  acknowledgedThroughSource: boolean;
 }
 
 const IMPACT_ORDER = [Impact.NONE, Impact.NO_INTERRUPTION, Impact.NEW_VERSION, Impact.REFRESH, Impact.REPLACEMENT];
+
+/** A launch template or configuration that breaks a rule, but only rules acknowledged on it. */
+function isAcknowledgedSource(source: Node): boolean {
+  return !source.compliantAsWritten && source.findings.length === 0 && source.acknowledged.length > 0;
+}
 
 function worst(a: Impact, b: Impact): Impact {
   return IMPACT_ORDER.indexOf(a) >= IMPACT_ORDER.indexOf(b) ? a : b;
@@ -81,6 +87,7 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
         compliantAsWritten: true,
         compliantAfter: true,
         acknowledged: [],
+        acknowledgedThroughSource: false,
       });
       continue;
     }
@@ -96,6 +103,7 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       change: {},
       compliantAsWritten: true,
       acknowledged: [],
+      acknowledgedThroughSource: false,
     };
     nodes.set(view.key, node);
     if (view.type === 'AWS::EC2::LaunchTemplate') {
@@ -315,6 +323,7 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     if (link.configuration) {
       const lc = link.configuration;
       if (!lc.compliantAsWritten) node.compliantAsWritten = false;
+      if (isAcknowledgedSource(lc)) node.acknowledgedThroughSource = true;
       if (lc.openAfter) node.openAfter = true;
       if (lc.changed) node.impact = worst(node.impact, Impact.REFRESH);
     }
@@ -355,6 +364,7 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       return;
     }
     if (!lt.compliantAsWritten) node.compliantAsWritten = false;
+    if (isAcknowledgedSource(lt)) node.acknowledgedThroughSource = true;
     if (lt.openAfter) {
       node.openAfter = true; // the template carries the finding
       return;
@@ -471,6 +481,7 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       compliantAsWritten: node.compliantAsWritten,
       compliantAfter: !node.openAfter,
       acknowledged: node.acknowledged,
+      acknowledgedThroughSource: node.acknowledgedThroughSource,
     };
   }
 

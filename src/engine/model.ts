@@ -129,4 +129,9 @@ export interface ResourceVerdict {
   readonly compliantAfter: boolean;
   /** Rules it breaks that are acknowledged on it (so neither reported nor fixed). */
   readonly acknowledged: Imdsv2RuleId[];
+  /**
+   * True when what it breaks comes from its launch template or launch configuration, and
+   * every finding there is acknowledged (a hop limit chosen in code, say).
+   */
+  readonly acknowledgedThroughSource: boolean;
 }
