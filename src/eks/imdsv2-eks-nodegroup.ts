@@ -1,11 +1,7 @@
-import { Annotations, Lazy } from 'aws-cdk-lib';
 import { ILaunchTemplate } from 'aws-cdk-lib/aws-ec2';
 import { ICluster, Nodegroup, NodegroupOptions } from 'aws-cdk-lib/aws-eks';
 import { Construct } from 'constructs';
-import { planNodegroup } from './nodegroup-launch-template';
-import { Imdsv2LaunchTemplate } from '../ec2/imdsv2-launch-template';
-import { acknowledgeChosenHopLimit, pathOf } from '../ec2/metadata-options';
-import { Imdsv2RuleId } from '../engine/rule-id';
+import { NodegroupTemplatePlan, nodegroupOptionsWithTemplate } from './nodegroup-launch-template';
 
 /**
  * Options of `Imdsv2EksNodegroup` (an `aws-eks` managed node group), for `cluster.addNodegroupCapacity`
@@ -95,17 +91,7 @@ export class Imdsv2EksNodegroup extends Nodegroup {
    * }));
    */
   public static nodegroupOptions(scope: Construct, id: string, options: Imdsv2EksNodegroupOptions): NodegroupOptions {
-    const plan = planNodegroup(pathOf(scope, id), options);
-    const { podImdsAccess, ...nodegroupOptions } = options;
-    for (const warning of plan.warnings) Annotations.of(scope).addWarningV2(Imdsv2RuleId.UNVERIFIABLE, warning);
-    if (plan.launchTemplateProps === undefined) return nodegroupOptions;
-    const launchTemplate = new Imdsv2LaunchTemplate(scope, id, plan.launchTemplateProps);
-    if (plan.hopLimitReason !== undefined) acknowledgeChosenHopLimit(launchTemplate, plan.hopLimitReason);
-    return {
-      ...nodegroupOptions,
-      diskSize: undefined,
-      launchTemplateSpec: { id: launchTemplate.launchTemplateId!, version: launchTemplate.versionNumber },
-    };
+    return nodegroupOptionsWithTemplate(scope, id, options);
   }
 
   /**
@@ -116,23 +102,8 @@ export class Imdsv2EksNodegroup extends Nodegroup {
   public readonly launchTemplate?: ILaunchTemplate;
 
   constructor(scope: Construct, id: string, props: Imdsv2EksNodegroupProps) {
-    const plan = planNodegroup(pathOf(scope, id), props);
-    const { podImdsAccess, ...nodegroupProps } = props;
-    // The template is made below, as a child of this node group: the spec is resolved at synthesis.
-    let made: Imdsv2LaunchTemplate | undefined;
-    super(scope, id, plan.launchTemplateProps === undefined ? nodegroupProps : {
-      ...nodegroupProps,
-      diskSize: undefined,
-      launchTemplateSpec: {
-        id: Lazy.string({ produce: () => made?.launchTemplateId }),
-        version: Lazy.string({ produce: () => made?.versionNumber }),
-      },
-    });
-    for (const warning of plan.warnings) Annotations.of(this).addWarningV2(Imdsv2RuleId.UNVERIFIABLE, warning);
-    if (plan.launchTemplateProps !== undefined) {
-      made = new Imdsv2LaunchTemplate(this, 'LaunchTemplate', plan.launchTemplateProps);
-      if (plan.hopLimitReason !== undefined) acknowledgeChosenHopLimit(made, plan.hopLimitReason);
-      this.launchTemplate = made;
-    }
+    const plan = new NodegroupTemplatePlan(scope, id, props);
+    super(scope, id, plan.nodegroupProps);
+    this.launchTemplate = plan.attachTo(this);
   }
 }

@@ -1,11 +1,14 @@
 // Shared by the aws-eks and aws-eks-v2 node groups, not exported from the package: the
 // checks of EKS's launch template rules and the props of the launch template to make.
-import { Token } from 'aws-cdk-lib';
+import { Annotations, Lazy, Token } from 'aws-cdk-lib';
 import { BlockDevice, BlockDeviceVolume } from 'aws-cdk-lib/aws-ec2';
-import { Imdsv2LaunchTemplateProps } from '../ec2/imdsv2-launch-template';
+import { Construct } from 'constructs';
+import { Imdsv2LaunchTemplate, Imdsv2LaunchTemplateProps } from '../ec2/imdsv2-launch-template';
 import {
-  LaunchTemplateImds, asContainerDefault, cfnLaunchTemplateOfId, inspectCfnLaunchTemplate, openLaunchTemplateMessage,
+  LaunchTemplateImds, acknowledgeChosenHopLimit, asContainerDefault, cfnLaunchTemplateOfId, inspectCfnLaunchTemplate,
+  openLaunchTemplateMessage, pathOf,
 } from '../ec2/metadata-options';
+import { Imdsv2RuleId } from '../engine/rule-id';
 
 /** The node group options this file reads (the same in aws-eks and aws-eks-v2). */
 export interface NodegroupInput {
@@ -101,4 +104,63 @@ function checkOwnLaunchTemplate(path: string, input: NodegroupInput, spec: { rea
     };
   }
   return { warnings: [] };
+}
+
+/** The node group options with the launch template settings moved out, and the spec set. */
+type WithTemplate<T> = Omit<T, 'podImdsAccess'>;
+
+/**
+ * `nodegroupOptions` of both node group classes: make the launch template at `scope`/`id`
+ * (unless the options bring one, which is checked) and return the options that use it.
+ */
+export function nodegroupOptionsWithTemplate<T extends NodegroupInput>(scope: Construct, id: string, options: T): WithTemplate<T> {
+  const plan = planNodegroup(pathOf(scope, id), options);
+  const { podImdsAccess, ...nodegroupOptions } = options;
+  for (const warning of plan.warnings) Annotations.of(scope).addWarningV2(Imdsv2RuleId.UNVERIFIABLE, warning);
+  if (plan.launchTemplateProps === undefined) return nodegroupOptions;
+  const launchTemplate = makeLaunchTemplate(scope, id, plan);
+  return {
+    ...nodegroupOptions,
+    diskSize: undefined,
+    launchTemplateSpec: { id: launchTemplate.launchTemplateId!, version: launchTemplate.versionNumber },
+  };
+}
+
+/**
+ * The constructor side of both node group classes. The node group's props are needed
+ * before `super()`, and the template is made after it as the node group's child
+ * (`LaunchTemplate`), so the spec is lazy until `attachTo` has made the template.
+ */
+export class NodegroupTemplatePlan<T extends NodegroupInput> {
+  /** The props to hand to the node group's `super()`. */
+  public readonly nodegroupProps: WithTemplate<T>;
+  private readonly plan: NodegroupPlan;
+  private made?: Imdsv2LaunchTemplate;
+
+  constructor(scope: Construct, id: string, props: T) {
+    this.plan = planNodegroup(pathOf(scope, id), props);
+    const { podImdsAccess, ...nodegroupProps } = props;
+    this.nodegroupProps = this.plan.launchTemplateProps === undefined ? nodegroupProps : {
+      ...nodegroupProps,
+      diskSize: undefined,
+      launchTemplateSpec: {
+        id: Lazy.string({ produce: () => this.made?.launchTemplateId }),
+        version: Lazy.string({ produce: () => this.made?.versionNumber }),
+      },
+    };
+  }
+
+  /** Add the warnings to the node group and make its launch template, if it needs one. */
+  public attachTo(nodegroup: Construct): Imdsv2LaunchTemplate | undefined {
+    for (const warning of this.plan.warnings) Annotations.of(nodegroup).addWarningV2(Imdsv2RuleId.UNVERIFIABLE, warning);
+    if (this.plan.launchTemplateProps === undefined) return undefined;
+    this.made = makeLaunchTemplate(nodegroup, 'LaunchTemplate', this.plan);
+    return this.made;
+  }
+}
+
+function makeLaunchTemplate(scope: Construct, id: string, plan: NodegroupPlan): Imdsv2LaunchTemplate {
+  const launchTemplate = new Imdsv2LaunchTemplate(scope, id, plan.launchTemplateProps);
+  if (plan.hopLimitReason !== undefined) acknowledgeChosenHopLimit(launchTemplate, plan.hopLimitReason);
+  return launchTemplate;
 }
