@@ -4,12 +4,12 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as eks from 'aws-cdk-lib/aws-eks';
-import { eksCluster, eksV2Cluster, importedEksCluster, importedEksV2Cluster } from './eks/helpers';
-import { synthTemplatePaths } from './templates/fixtures';
 import {
   EnforcementMode, Imdsv2Aspect, Imdsv2AutoScalingGroup, Imdsv2Checks, Imdsv2EksNodegroup, Imdsv2EksV2Nodegroup, Imdsv2Instance,
   Imdsv2LaunchTemplate, Imdsv2PropertyInjectors, Imdsv2Validator,
 } from '../src';
+import { eksCluster, eksV2Cluster, importedEksCluster, importedEksV2Cluster } from './eks/helpers';
+import { synthTemplatePaths } from './templates/fixtures';
 
 /**
  * Every construct of the library, in each of its forms, is born compliant: the aspect in

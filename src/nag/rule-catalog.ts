@@ -95,6 +95,10 @@ export function ruleDoc(id: Imdsv2RuleId): RuleDoc {
  */
 export function selectRules(owner: string, rules: readonly Imdsv2RuleId[] | undefined): ReadonlySet<Imdsv2RuleId> {
   if (rules === undefined) return new Set(RULE_CATALOG.map((r) => r.id));
+  // An empty list would check nothing and pass everything: a gate that is silently open.
+  if (rules.length === 0) {
+    throw new Error(`${owner}: rules is empty, expected at least one of ${RULE_CATALOG.map((r) => r.id).join(', ')} (or leave it unset for all)`);
+  }
   for (const id of rules) {
     if (!BY_ID.has(id)) {
       throw new Error(`${owner}: unknown rule id '${id}' in rules: expected one of ${RULE_CATALOG.map((r) => r.id).join(', ')}`);

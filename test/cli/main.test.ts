@@ -160,6 +160,7 @@ describe('cdk-imdsv2: bad input is exit 2 and one line on stderr', () => {
     ['a directory that is no cloud assembly', ['scan', dir], /is a directory without manifest\.json/],
     ['an unknown format', ['scan', '--format', 'xml', path.join(dir, 'ok.json')], /^cdk-imdsv2: unknown format 'xml': expected one of table, json, sarif$/],
     ['an unknown rule', ['scan', '--rules', 'Imdsv2-Nope', path.join(dir, 'ok.json')], /^cdk-imdsv2: unknown rule id 'Imdsv2-Nope' in rules: expected one of /],
+    ['an empty rule list', ['scan', '--rules', ',', path.join(dir, 'ok.json')], /^cdk-imdsv2: rules is empty, expected at least one of Imdsv2-TokensRequired, /],
     ['a bad hop limit', ['scan', '--host-hop-limit', '0', path.join(dir, 'ok.json')], /^cdk-imdsv2: --host-hop-limit must be an integer from 1 to 64, got 0$/],
     ['a hop limit that is no number', ['scan', '--container-hop-limit', 'two', path.join(dir, 'ok.json')], /^cdk-imdsv2: --container-hop-limit must be an integer from 1 to 64, got 'two'$/],
     ['an unknown option', ['scan', '--strict', path.join(dir, 'ok.json')], /^cdk-imdsv2: unknown option '--strict'/],

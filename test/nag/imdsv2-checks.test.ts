@@ -367,6 +367,7 @@ describe('Imdsv2Checks as a policy validation plugin', () => {
     [{ hostHopLimit: 65 }, 'Imdsv2Checks: hostHopLimit must be an integer from 1 to 64, got 65'],
     [{ containerHopLimit: 0 }, 'Imdsv2Checks: containerHopLimit must be an integer from 1 to 64, got 0'],
     [{ rules: ['AwsSolutions-EC29' as Imdsv2RuleId] }, "Imdsv2Checks: unknown rule id 'AwsSolutions-EC29' in rules"],
+    [{ rules: [] }, 'Imdsv2Checks: rules is empty, expected at least one of Imdsv2-TokensRequired'],
   ])('GIVEN props %j THEN the constructor throws naming the value', (props, message) => {
     expect(() => new Imdsv2Checks(new App(), props)).toThrow(message);
   });

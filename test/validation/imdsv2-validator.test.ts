@@ -139,6 +139,7 @@ describe('Imdsv2Validator', () => {
     [{ hostHopLimit: 0 }, 'Imdsv2Validator: hostHopLimit must be an integer from 1 to 64, got 0'],
     [{ containerHopLimit: 2.5 }, 'Imdsv2Validator: containerHopLimit must be an integer from 1 to 64, got 2.5'],
     [{ rules: ['Imdsv2-Nope' as Imdsv2RuleId] }, "Imdsv2Validator: unknown rule id 'Imdsv2-Nope' in rules: expected one of Imdsv2-TokensRequired, Imdsv2-HopLimit, Imdsv2-Unverifiable, Imdsv2-StaleVersion, Imdsv2-UserDataV1, Imdsv2-Replacement"],
+    [{ rules: [] }, 'Imdsv2Validator: rules is empty, expected at least one of Imdsv2-TokensRequired'],
   ])('GIVEN props %j THEN the constructor throws naming the value', (props, message) => {
     expect(() => new Imdsv2Validator(props)).toThrow(message);
   });
