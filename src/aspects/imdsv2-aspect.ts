@@ -8,8 +8,11 @@ import { Imdsv2ReportEntry } from './imdsv2-report';
 import { analyze } from '../engine/analyze';
 import { Finding, Patch, ResourceVerdict } from '../engine/model';
 import { RESOURCE_TABLE } from '../engine/resource-table';
+import { Imdsv2RuleId } from '../engine/rule-id';
+import { userDataFindings } from '../engine/user-data';
 import { AppResources } from '../private/app-resources';
 import { applyRequireImdsv2OfGroup } from '../private/builtin-imdsv2-aspects';
+import { instanceScriptsOf } from '../private/instance-scripts';
 
 /**
  * Properties of `Imdsv2Aspect`.
@@ -115,8 +118,9 @@ export class Imdsv2Aspect implements IAspect {
       containerHopLimit: this.containerHopLimit,
       allowReplacement: this.allowReplacement,
     });
-    for (const verdict of verdicts) {
-      const resource = this.resources.resourceOf(verdict.resource);
+    for (const analyzed of verdicts) {
+      const resource = this.resources.resourceOf(analyzed.resource);
+      const verdict = this.withUserDataFindings(resource, analyzed);
       if (this.mode === EnforcementMode.REWRITE) {
         for (const patch of verdict.patches) this.apply(resource, patch);
       }
@@ -125,6 +129,17 @@ export class Imdsv2Aspect implements IAspect {
       this.verdicts.push({ verdict, stage });
       this.writeReportWith(stage);
     }
+  }
+
+  /**
+   * The verdict with an `Imdsv2-UserDataV1` finding per user-data or cfn-init line that
+   * calls IMDS without a token: requiring tokens (here, or anywhere) breaks that line, so
+   * it is said next to the fix. Never fixable: only a person can rewrite a script.
+   */
+  private withUserDataFindings(resource: CfnResource, verdict: ResourceVerdict): ResourceVerdict {
+    if (this.resources.isAcknowledged(verdict.resource, Imdsv2RuleId.USER_DATA_V1)) return verdict;
+    const found = userDataFindings(verdict.resource, instanceScriptsOf(resource));
+    return found.length === 0 ? verdict : { ...verdict, findings: [...verdict.findings, ...found] };
   }
 
   private apply(resource: CfnResource, patch: Patch): void {
@@ -213,7 +228,7 @@ export class Imdsv2Aspect implements IAspect {
 }
 
 function actionOf(mode: EnforcementMode, v: ResourceVerdict): string {
-  if (v.compliantAsWritten) return 'compliant';
+  if (v.compliantAsWritten && v.findings.length === 0) return 'compliant';
   if (v.findings.length === 0 && v.acknowledgedThroughSource) return 'acknowledged';
   if (mode === EnforcementMode.REWRITE) {
     if (v.compliantAfter && (v.patches.length > 0 || v.impact !== 'none')) return 'fixed';

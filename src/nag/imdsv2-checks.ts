@@ -1,7 +1,6 @@
 import { CfnOutput, CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { instanceScriptsOf } from './instance-scripts';
 import { RuleDoc, RuleSeverity, checkHopLimit, ruleDoc, selectRules } from './rule-catalog';
 import { analyze } from '../engine/analyze';
 import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
@@ -10,6 +9,7 @@ import { RESOURCE_TABLE } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
 import { AppResources } from '../private/app-resources';
+import { instanceScriptsOf } from '../private/instance-scripts';
 import { locationOf } from '../templates/scan-templates';
 import { Imdsv2CheckOptions } from '../validation/imdsv2-check-options';
 

@@ -29,11 +29,7 @@ export class AppResources implements ResourceLookup {
     const adapter = adapterFor(resource.cfnResourceType)!;
     const stack = Stack.of(resource);
     const logicalId = stack.resolve(resource.logicalId) as string;
-    const all = renderedProperties(resource);
-    const properties: Record<string, unknown> = {};
-    for (const name of adapter.properties) {
-      if (all[name] !== undefined) properties[name] = all[name];
-    }
+    const properties = renderedProperties(resource, adapter.properties);
     const view: ResourceView = {
       key: `${stack.node.path}/${logicalId}`,
       logicalId,

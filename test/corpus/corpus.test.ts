@@ -57,8 +57,12 @@ const KNOWN_ENGINE_GAPS: Readonly<Record<string, readonly string[]>> = {
   'EKS/template.json': ['old version: ManagedNodeGroup → LaunchTemplate: Version (none)'],
 };
 
-/** Rule ids a finding may keep, as a warning, after REWRITE (everything else must be fixed or acknowledged). */
-const OPEN_AFTER_REWRITE = new Set<string>([Imdsv2RuleId.UNVERIFIABLE, Imdsv2RuleId.REPLACEMENT]);
+/**
+ * Rule ids a finding may keep, as a warning, after REWRITE (everything else must be fixed or
+ * acknowledged): what cannot be decided here, what would replace a live resource, and a boot
+ * script that calls IMDS without a token (only a person can rewrite a script).
+ */
+const OPEN_AFTER_REWRITE = new Set<string>([Imdsv2RuleId.UNVERIFIABLE, Imdsv2RuleId.REPLACEMENT, Imdsv2RuleId.USER_DATA_V1]);
 
 /** The only resource type whose IMDS fix CloudFormation replaces: harmless, the group moves to the new configuration. */
 const REPLACED_BY_DESIGN = 'AWS::AutoScaling::LaunchConfiguration';
