@@ -1,0 +1,33 @@
+import { spawnSync } from 'child_process';
+import * as fs from 'fs';
+import * as path from 'path';
+
+/** `npm run demo`, the README's main command, as a user runs it (same ts-node call as the projen task). */
+describe('npm run demo', () => {
+  const root = path.join(__dirname, '..', '..');
+  const run = spawnSync(process.execPath, [
+    require.resolve('ts-node/dist/bin.js'), '--transpile-only', '--project', 'test/tsconfig.json', 'examples/demo.ts',
+  ], { cwd: root, encoding: 'utf8', timeout: 120_000 });
+
+  test('exits 0 and prints one row per IMDS-bearing resource of the example app, with what was done', () => {
+    expect(run.stderr).toBe('');
+    expect(run.status).toBe(0);
+    const rows = run.stdout.split('\n').filter((l) => l.startsWith('ExampleStack/'));
+    // the bastion, two instances, a launch template, two groups, a node group, the legacy fleet's three
+    expect(rows.map((r) => r.split(/\s{2,}/)[0])).toEqual([
+      'ExampleStack/Bastion/Resource', 'ExampleStack/AppServer', 'ExampleStack/ReportingServer', 'ExampleStack/WorkerTemplate',
+      'ExampleStack/Workers/ASG', 'ExampleStack/Cluster/NodegroupApps', 'ExampleStack/LegacyFleet/WorkerLaunchConfig',
+      'ExampleStack/LegacyFleet/WorkerGroup', 'ExampleStack/LegacyFleet/Bastion',
+    ]);
+    expect(rows.find((r) => r.startsWith('ExampleStack/ReportingServer'))).toMatch(/tokens=\(unset\) hop=4\s+tokens=required hop=1\s+fixed\s+no interruption/);
+    expect(rows.find((r) => r.startsWith('ExampleStack/Cluster/NodegroupApps'))).toMatch(/no launch template\s+\(unchanged\)\s+reported/);
+  });
+
+  test('writes the machine-readable report it names, with the same resources', () => {
+    const file = /Machine-readable report: (.*)$/m.exec(run.stdout)?.[1];
+    expect(file).toBeDefined();
+    const report = JSON.parse(fs.readFileSync(file!, 'utf8'));
+    expect(report.mode).toBe('REWRITE');
+    expect(report.resources).toHaveLength(9);
+  });
+});
