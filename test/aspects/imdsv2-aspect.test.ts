@@ -93,6 +93,45 @@ const ROWS: Row[] = [
     rewritten: (p) => expect(p.MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification.Version).toEqual({ 'Fn::GetAtt': ['Lt', 'LatestVersionNumber'] }),
   },
   {
+    name: 'AutoScalingGroup (L2) on its own ec2.LaunchTemplate',
+    type: 'AWS::EC2::LaunchTemplate',
+    rules: [Imdsv2RuleId.TOKENS_REQUIRED],
+    build: (s) => new autoscaling.AutoScalingGroup(s, 'Asg', {
+      vpc: vpcOf(s), launchTemplate: new ec2.LaunchTemplate(s, 'Lt', { instanceType: T3, machineImage: AMI }),
+    }),
+    rewritten: (p) => expect(p.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required' }),
+  },
+  {
+    name: 'CfnEC2Fleet (L1) pinning version 1: moving it would replace it, so it keeps the pin',
+    type: 'AWS::EC2::EC2Fleet',
+    rules: [Imdsv2RuleId.STALE_VERSION, Imdsv2RuleId.REPLACEMENT],
+    build: (s) => {
+      const lt = new ec2.CfnLaunchTemplate(s, 'Lt', { launchTemplateData: {} });
+      new ec2.CfnEC2Fleet(s, 'Fleet', {
+        targetCapacitySpecification: { totalTargetCapacity: 1 },
+        launchTemplateConfigs: [{ launchTemplateSpecification: { launchTemplateId: lt.ref, version: '1' } }],
+      });
+    },
+    rewritten: (p) => expect(p.LaunchTemplateConfigs[0].LaunchTemplateSpecification.Version).toEqual('1'),
+  },
+  {
+    name: 'CfnSpotFleet (L1) pinning version 2: moved to the latest version',
+    type: 'AWS::EC2::SpotFleet',
+    rules: [Imdsv2RuleId.STALE_VERSION],
+    build: (s) => {
+      const lt = new ec2.CfnLaunchTemplate(s, 'Lt', { launchTemplateData: {} });
+      new ec2.CfnSpotFleet(s, 'Spot', {
+        spotFleetRequestConfigData: {
+          iamFleetRole: 'arn:aws:iam::111111111111:role/f',
+          targetCapacity: 1,
+          launchTemplateConfigs: [{ launchTemplateSpecification: { launchTemplateId: lt.ref, version: '2' } }],
+        },
+      });
+    },
+    rewritten: (p) => expect(p.SpotFleetRequestConfigData.LaunchTemplateConfigs[0].LaunchTemplateSpecification.Version)
+      .toEqual({ 'Fn::GetAtt': ['Lt', 'LatestVersionNumber'] }),
+  },
+  {
     name: 'CfnNodegroup (L1) on a launch template: container host gets hop limit 2',
     type: 'AWS::EC2::LaunchTemplate',
     rules: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.HOP_LIMIT],
