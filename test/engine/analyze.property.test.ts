@@ -1,12 +1,14 @@
 import { App, AspectPriority, Aspects, CfnParameter, Fn, Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as fc from 'fast-check';
 import { EnforcementMode, Imdsv2Aspect } from '../../src';
 
 // Property-based: random MetadataOptions shapes (literal, missing, parameter, Fn::If,
 // wrong case, numbers as strings), written as props or as overrides, on instances and
-// launch templates. REWRITE must never throw, never emit an invalid value, and leave
-// every resource compliant or annotated.
+// launch templates and launch configurations. REWRITE must never throw, never write an
+// invalid value, and leave every resource compliant or annotated; REPORT must leave the
+// template exactly as it was.
 
 type Value = { kind: 'absent' } | { kind: 'literal'; value: string | number } | { kind: 'param' } | { kind: 'if' };
 
@@ -27,7 +29,7 @@ const endpointArb: fc.Arbitrary<Value> = fc.oneof(
   fc.constantFrom<Value>({ kind: 'literal', value: 'enabled' }, { kind: 'literal', value: 'disabled' }),
 );
 const resourceArb = fc.record({
-  type: fc.constantFrom('instance', 'template'),
+  type: fc.constantFrom('instance', 'template', 'launchConfiguration'),
   tokens: tokensArb,
   hop: hopArb,
   endpoint: endpointArb,
@@ -48,45 +50,85 @@ function isIntrinsic(v: unknown): boolean {
   return typeof v === 'object' && v !== null && Object.keys(v).length === 1 && /^(Ref|Fn::)/.test(Object.keys(v)[0]);
 }
 
-describe('REWRITE over random metadata options', () => {
-  test('never throws, emits only valid values, leaves each resource compliant or annotated', () => {
-    fc.assert(fc.property(fc.array(resourceArb, { minLength: 1, maxLength: 4 }), (specs) => {
-      const app = new App();
-      const stack = new Stack(app, 'S');
-      specs.forEach((spec, i) => {
-        const id = `R${i}`;
-        const options: Record<string, unknown> = {
-          HttpTokens: render(stack, id, spec.tokens, 'Tokens'),
-          HttpPutResponseHopLimit: render(stack, id, spec.hop, 'Hop'),
-          HttpEndpoint: render(stack, id, spec.endpoint, 'Endpoint'),
-        };
-        const value = spec.wholeObjectIf ? Fn.conditionIf('SomeCondition', options, { HttpTokens: 'optional' }) : options;
-        const path = spec.type === 'instance' ? 'MetadataOptions' : 'LaunchTemplateData.MetadataOptions';
-        const resource = spec.type === 'instance'
-          ? new ec2.CfnInstance(stack, id, { imageId: 'ami-1' })
-          : new ec2.CfnLaunchTemplate(stack, id, { launchTemplateData: {} });
-        if (spec.asOverride || spec.wholeObjectIf) resource.addPropertyOverride(path, value);
-        else if (resource instanceof ec2.CfnInstance) resource.metadataOptions = value as any;
-        else resource.launchTemplateData = { metadataOptions: value as any };
-      });
+/** Where each generated type keeps its metadata options. */
+const OPTIONS_PATH: Record<string, string> = {
+  instance: 'MetadataOptions',
+  template: 'LaunchTemplateData.MetadataOptions',
+  launchConfiguration: 'MetadataOptions',
+};
+
+type Spec = typeof resourceArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** An app with one resource per spec; returns the app and its stack. */
+function build(specs: Spec[]): { app: App; stack: Stack } {
+  const app = new App();
+  const stack = new Stack(app, 'S');
+  specs.forEach((spec, i) => {
+    const id = `R${i}`;
+    const options: Record<string, unknown> = {
+      HttpTokens: render(stack, id, spec.tokens, 'Tokens'),
+      HttpPutResponseHopLimit: render(stack, id, spec.hop, 'Hop'),
+      HttpEndpoint: render(stack, id, spec.endpoint, 'Endpoint'),
+    };
+    const value = spec.wholeObjectIf ? Fn.conditionIf('SomeCondition', options, { HttpTokens: 'optional' }) : options;
+    const resource = spec.type === 'instance'
+      ? new ec2.CfnInstance(stack, id, { imageId: 'ami-1' })
+      : spec.type === 'template'
+        ? new ec2.CfnLaunchTemplate(stack, id, { launchTemplateData: {} })
+        : new autoscaling.CfnLaunchConfiguration(stack, id, { imageId: 'ami-1', instanceType: 't3.micro' });
+    if (spec.asOverride || spec.wholeObjectIf) resource.addPropertyOverride(OPTIONS_PATH[spec.type], value);
+    else if (resource instanceof ec2.CfnLaunchTemplate) resource.launchTemplateData = { metadataOptions: value as any };
+    else resource.metadataOptions = value as any;
+  });
+  return { app, stack };
+}
+
+function optionsOf(r: any): any {
+  return r.Type === 'AWS::EC2::LaunchTemplate' ? r.Properties?.LaunchTemplateData?.MetadataOptions : r.Properties?.MetadataOptions;
+}
+
+const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+const specsArb = fc.array(resourceArb, { minLength: 1, maxLength: 4 });
+
+describe('the aspect over random metadata options', () => {
+  test('REWRITE never throws, writes only valid values, leaves each resource compliant or annotated', () => {
+    fc.assert(fc.property(specsArb, (specs) => {
+      const before = build(specs);
+      const written = before.app.synth().getStackArtifact(before.stack.artifactId).template;
+      const { app, stack } = build(specs);
       Aspects.of(app).add(new Imdsv2Aspect({ mode: EnforcementMode.REWRITE }), { priority: AspectPriority.MUTATING });
 
       const artifact = app.synth().getStackArtifact(stack.artifactId);
       const warned = new Set(artifact.messages.filter((m) => m.level === 'warning').map((m) => m.id.split('/')[2]));
       for (const [id, r] of Object.entries(artifact.template.Resources as Record<string, any>)) {
-        const opts = r.Type === 'AWS::EC2::Instance' ? r.Properties?.MetadataOptions : r.Properties?.LaunchTemplateData?.MetadataOptions;
+        const opts = optionsOf(r);
+        const old = optionsOf(written.Resources[id]);
         const tokens = opts?.HttpTokens;
         const hop = opts?.HttpPutResponseHopLimit;
-        // valid values only
-        if (tokens !== undefined && !isIntrinsic(tokens)) expect(['required', 'optional', 'Optional']).toContain(tokens);
+        // what the aspect writes is valid: tokens 'required', a plain host's hop limit 1 (the policy)
+        if (!isIntrinsic(opts) && !same(tokens, old?.HttpTokens)) expect(tokens).toBe('required');
+        if (!isIntrinsic(opts) && !same(hop, old?.HttpPutResponseHopLimit)) expect(hop).toBe(1);
         if (hop !== undefined && !isIntrinsic(hop)) {
           expect(Number(hop)).toBeGreaterThanOrEqual(1);
           expect(Number(hop)).toBeLessThanOrEqual(64);
         }
+        // an endpoint is never switched on
+        if (old?.HttpEndpoint === 'disabled') expect(opts.HttpEndpoint).toBe('disabled');
         // compliant, or annotated
         const compliant = !isIntrinsic(opts) && (tokens === 'required' || opts?.HttpEndpoint === 'disabled');
         if (!compliant) expect(warned).toContain(id);
       }
     }), { numRuns: 150 });
+  });
+
+  test('REPORT leaves the template exactly as written', () => {
+    fc.assert(fc.property(specsArb, (specs) => {
+      const before = build(specs);
+      const written = before.app.synth().getStackArtifact(before.stack.artifactId).template;
+      const { app, stack } = build(specs);
+      Aspects.of(app).add(new Imdsv2Aspect({ mode: EnforcementMode.REPORT }), { priority: AspectPriority.MUTATING });
+      expect(app.synth().getStackArtifact(stack.artifactId).template).toEqual(written);
+    }), { numRuns: 60 });
   });
 });
