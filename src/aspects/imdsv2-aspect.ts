@@ -192,7 +192,9 @@ export class Imdsv2Aspect implements IAspect {
           `${what}. ${finding.fixable ? 'Imdsv2Aspect in REWRITE mode would' : 'to fix:'} ${finding.remedy}`);
         return;
       case EnforcementMode.REJECT:
-        Annotations.of(resource).addError(`[${finding.ruleId}] ${what}. to fix: ${finding.remedy}, or acknowledge ${finding.ruleId}`);
+        // Most remedies already say how to acknowledge; say it once.
+        Annotations.of(resource).addError(`[${finding.ruleId}] ${what}. to fix: ${finding.remedy}`
+          + (finding.remedy.includes('acknowledge') ? '' : `, or acknowledge ${finding.ruleId}`));
         return;
     }
   }
