@@ -1,5 +1,6 @@
 import { App, CfnParameter, Stack } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import { checkSdkCall, customResourceCalls } from './sdk-model';
 import {
   InstanceMetadataDefaults,
   InstanceMetadataDefaultsEndpoint,
@@ -7,7 +8,6 @@ import {
   InstanceMetadataDefaultsProps,
   InstanceMetadataDefaultsTags,
 } from '../../src/guardrails';
-import { checkSdkCall, customResourceCalls } from './sdk-model';
 
 const ENV = { account: '111111111111', region: 'eu-west-1' };
 const SET = 'Custom::Imdsv2InstanceMetadataDefaults';
