@@ -29,7 +29,9 @@ export interface AmiImdsSupportProps {
  * Marks an AMI `ImdsSupport: v2.0`, so that every instance launched from it requires
  * IMDSv2 tokens by default (and gets hop limit 2), whatever launched it: the console, a
  * script, a launch template that does not set `HttpTokens`. That is what distributions
- * such as Amazon Linux 2023 and Fedora do when they register their images.
+ * such as Amazon Linux 2023 and Fedora do when they register their images. The launch's
+ * own `MetadataOptions` and the account's defaults (`InstanceMetadataDefaults`) still come
+ * first: an account default of `HttpTokens: optional` overrides the AMI.
  *
  * **This cannot be undone.** Once an AMI has `ImdsSupport: v2.0`, EC2 offers no way to
  * remove it; the only way back is to register a new AMI from the same snapshots.

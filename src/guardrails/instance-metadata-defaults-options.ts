@@ -12,7 +12,7 @@ export enum InstanceMetadataDefaultsEndpoint {
   ENABLED = 'enabled',
   /** No instance metadata at all: compliant, but anything that reads IMDS on the instance breaks. */
   DISABLED = 'disabled',
-  /** No account-level setting: the AMI's or the launch's own setting applies. */
+  /** No account-level setting: the launch's own setting, else the AMI's, applies. */
   NO_PREFERENCE = 'no-preference',
 }
 

@@ -44,14 +44,14 @@ export interface InstanceMetadataDefaultsProps {
   /**
    * Whether new instances get an instance metadata endpoint.
    *
-   * @default InstanceMetadataDefaultsEndpoint.NO_PREFERENCE - the AMI's or the launch's own setting applies
+   * @default InstanceMetadataDefaultsEndpoint.NO_PREFERENCE - the launch's own setting, else the AMI's, applies
    */
   readonly httpEndpoint?: InstanceMetadataDefaultsEndpoint;
 
   /**
    * Whether new instances can read their tags from instance metadata.
    *
-   * @default InstanceMetadataDefaultsTags.NO_PREFERENCE - the AMI's or the launch's own setting applies
+   * @default InstanceMetadataDefaultsTags.NO_PREFERENCE - the launch's own setting, else the AMI's, applies
    */
   readonly instanceMetadataTags?: InstanceMetadataDefaultsTags;
 
@@ -100,8 +100,8 @@ export interface InstanceMetadataDefaultsProps {
  * a hop limit, the endpoint and tags settings and `HttpTokensEnforced`.
  *
  * EC2 applies these defaults to every instance launched in the region that does not set
- * the option itself (the AMI's `ImdsSupport` and the launch's own `MetadataOptions` come
- * first). There is no CloudFormation resource for them, so this construct calls
+ * the option itself: the launch's own `MetadataOptions` come first, then these defaults,
+ * then the AMI's `ImdsSupport`. There is no CloudFormation resource for them, so this construct calls
  * `ModifyInstanceMetadataDefaults` from an `AwsCustomResource` on create and update,
  * then reads the settings back with `GetInstanceMetadataDefaults` (see the `reported…`
  * attributes). On delete it puts every field back to `no-preference` (hop limit -1).
