@@ -8,3 +8,4 @@ export * from './eks';
 export * from './injectors';
 export * from './nag';
 export * from './validation';
+export * from './guardrails';
