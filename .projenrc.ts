@@ -45,6 +45,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-ec2@^3',
     // test/cli checks the SARIF output against its JSON schema (draft-04, hence ajv 6).
     'ajv@^6',
+    // test/bindings drives the library through the jsii runtime process, the one every
+    // Python, Java, .NET and Go call goes through.
+    '@jsii/runtime@^1.140.0',
+    // Type-checks the generated Python (package:python), offline.
+    'pyright@^1.1.414',
   ],
 
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc'] },
@@ -53,6 +58,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // A template regression must fail, never be re-recorded behind our back:
     // `npx projen test:update` is the one way to re-record snapshots.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // test/bindings needs the build's output (.jsii, dist/python): it runs in
+    // `test:bindings` at the end of `package`, never in `npm test`.
+    jestConfig: { testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/bindings/'] },
   },
   // test/tsconfig.json also type-checks the example app and the benchmark.
   tsconfigDev: { include: ['../examples/**/*.ts', '../bench/**/*.ts'] },
@@ -60,6 +68,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['.jsii.tabl.json', 'cdk.out', '*.cdk.out', '.cdk.staging', '/.tmp/', '/examples/cdk.out/', '/bench/results/'],
   npmignoreEnabled: true,
 });
+
+// The npm registry reachable here serves @jsii/kernel only at 1.22.0, and @jsii/runtime
+// 1.140 asks for ^1.140.0. The runtime process runs from its self-contained webpack
+// bundle (webpack/bin/jsii-runtime.js, the file the Python and Java jsii packages embed),
+// which never loads the installed @jsii/kernel, so pin that unused dependency to what
+// the registry has. test/bindings checks the bundle answers as @jsii/runtime@1.140.
+project.package.addPackageResolutions('@jsii/kernel@1.22.0');
 
 // jsii prints a large end-of-life banner under Node 20. @jsii/check-node reads this
 // variable as a list of silenced major versions, so the value is "20", not "1".
@@ -110,7 +125,17 @@ pythonTask.reset(codeOnly('python'));
 pythonTask.exec('/usr/bin/python3 -m compileall -q dist/python');
 pythonTask.exec('/usr/bin/python3 -m pip wheel --no-deps --no-build-isolation --no-index -w dist/python dist/python');
 
-for (const pattern of ['/examples/', '/bench/', '/rosetta/', '/.ci/']) {
+// --- the bindings, checked on what the build produced ---------------------------------
+// The jsii runtime protocol (what every Python/Java call goes through) and the assembly's
+// docs: test/bindings, with its own jest config, after everything is packaged.
+const testBindings = project.addTask('test:bindings', {
+  description: 'Drive the packaged library through the jsii runtime, check the assembly docs and the generated Python',
+  exec: 'jest --config test/bindings/jest.config.js --ci',
+  receiveArgs: true,
+});
+packageTask.spawn(testBindings);
+
+for (const pattern of ['/examples/', '/bench/', '/rosetta/', '/.ci/', '/build-tools/']) {
   project.addPackageIgnore(pattern);
 }
 
