@@ -88,6 +88,15 @@ const rosetta = project.addTask('rosetta:extract', {
   exec: 'jsii-rosetta extract --strict',
 });
 project.postCompileTask.spawn(rosetta);
+// The examples of inherited members (ec2.InstanceProps' docs shown on Imdsv2InstanceProps
+// in Python and Java) are translated in aws-cdk-lib's tablet, not ours: keep those
+// translations for pacmak (see build-tools/dependency-tablet.js).
+const DEPENDENCY_TABLET = 'dist/rosetta/dependency.tabl.json';
+const rosettaDeps = project.addTask('rosetta:dependencies', {
+  description: 'Collect the dependencies\' translations of the examples our bindings inherit',
+  exec: `node build-tools/dependency-tablet.js ${DEPENDENCY_TABLET}`,
+});
+project.postCompileTask.spawn(rosettaDeps);
 
 // ts-jest runs with isolatedModules (fast, no type check), so `test` type-checks
 // src, tests, examples and the benchmark first: a type error fails `npm test`.
@@ -113,12 +122,17 @@ packageTask.spawn(project.tasks.tryFind('package-all')!);
 
 // Maven, PyPI, NuGet and the Go proxy cannot be reached: generate each binding's code,
 // then check what can be checked with Debian's tools (see README "Bindings").
-const codeOnly = (target: string) =>
-  `rm -rf dist/${target} && jsii-pacmak -v --code-only --target ${target} --outdir dist`;
+// Every example in the generated docstrings/Javadoc must come translated from a tablet
+// (ours, from rosetta:extract, or the dependencies'): `fail` refuses TypeScript left in
+// Python, Java or C# docs. Go only: pacmak's Go docs re-indent one inherited aws-cdk-lib
+// example so that its tablet key no longer matches, so Go translates unknown ones live.
+const codeOnly = (target: string, unknownSnippets: 'fail' | 'translate' = 'fail') =>
+  `rm -rf dist/${target} && jsii-pacmak -v --code-only --target ${target} --outdir dist `
+  + `--rosetta-tablet ${DEPENDENCY_TABLET} --rosetta-unknown-snippets ${unknownSnippets}`;
 project.tasks.tryFind('package:java')!.reset(codeOnly('java'));
 project.tasks.tryFind('package:dotnet')!.reset(codeOnly('dotnet'));
 const goTask = project.tasks.tryFind('package:go')!;
-goTask.reset(codeOnly('go'));
+goTask.reset(codeOnly('go', 'translate'));
 goTask.exec('bash build-tools/check-go.sh');
 const pythonTask = project.tasks.tryFind('package:python')!;
 pythonTask.reset(codeOnly('python'));

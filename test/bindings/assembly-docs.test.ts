@@ -1,7 +1,7 @@
 // The generated .jsii is what every other language's bindings and docs are made from:
 // its summaries become Python docstrings and Javadoc, its @default the "Default:" lines.
-import { AnyAllowList, lintAssembly } from './assembly-lint';
 import { readAssembly, ROOT } from './assemblies';
+import { AnyAllowList, lintAssembly } from './assembly-lint';
 
 /** `any` that aws-cdk-lib's interfaces impose on us, with why. */
 const ANY_ALLOWED: AnyAllowList = Object.fromEntries(

@@ -59,9 +59,7 @@ export class JsiiKernelClient {
   private readonly lines: string[] = [];
   private waiting: ((line: string | undefined) => void) | undefined;
   private ended = false;
-  private callbackHandler: CallbackHandler = async (cb) => {
-    throw new Error(`unexpected callback from the kernel: ${JSON.stringify(cb)}`);
-  };
+  private callbackHandler: CallbackHandler | undefined;
 
   private constructor(private readonly child: ChildProcessWithoutNullStreams) {
     child.stdout.setEncoding('utf-8');
@@ -84,8 +82,8 @@ export class JsiiKernelClient {
     });
   }
 
-  /** Route callbacks (overridden methods of host objects) to `handler`. */
-  public onCallback(handler: CallbackHandler): void {
+  /** Route callbacks (overridden methods of host objects) to `handler`; none: answer them with an error. */
+  public onCallback(handler: CallbackHandler | undefined): void {
     this.callbackHandler = handler;
   }
 
@@ -101,6 +99,7 @@ export class JsiiKernelClient {
         const cb: KernelCallback = message.callback;
         let complete: Record<string, unknown>;
         try {
+          if (!this.callbackHandler) throw new Error(`unexpected callback from the kernel: ${JSON.stringify(cb)}`);
           complete = { cbid: cb.cbid, result: await this.callbackHandler(cb) };
         } catch (e: any) {
           complete = { cbid: cb.cbid, err: e?.message ?? String(e) };
