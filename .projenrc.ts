@@ -45,6 +45,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-sdk/client-ec2@^3',
     // test/cli checks the SARIF output against its JSON schema (draft-04, hence ajv 6).
     'ajv@^6',
+    // test/bindings drives the library through the jsii runtime process, the one every
+    // Python, Java, .NET and Go call goes through.
+    '@jsii/runtime@^1.140.0',
+    // Type-checks the generated Python (package:python), offline.
+    'pyright@^1.1.414',
   ],
 
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc'] },
@@ -53,6 +58,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     // A template regression must fail, never be re-recorded behind our back:
     // `npx projen test:update` is the one way to re-record snapshots.
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
+    // test/bindings needs the build's output (.jsii, dist/python): it runs in
+    // `test:bindings` at the end of `package`, never in `npm test`.
+    jestConfig: { testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/bindings/'] },
   },
   // test/tsconfig.json also type-checks the example app and the benchmark.
   tsconfigDev: { include: ['../examples/**/*.ts', '../bench/**/*.ts'] },
@@ -60,6 +68,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
   gitignore: ['.jsii.tabl.json', 'cdk.out', '*.cdk.out', '.cdk.staging', '/.tmp/', '/examples/cdk.out/', '/bench/results/'],
   npmignoreEnabled: true,
 });
+
+// The npm registry reachable here serves @jsii/kernel only at 1.22.0, and @jsii/runtime
+// 1.140 asks for ^1.140.0. The runtime process runs from its self-contained webpack
+// bundle (webpack/bin/jsii-runtime.js, the file the Python and Java jsii packages embed),
+// which never loads the installed @jsii/kernel, so pin that unused dependency to what
+// the registry has. test/bindings checks the bundle answers as @jsii/runtime@1.140.
+project.package.addPackageResolutions('@jsii/kernel@1.22.0');
 
 // jsii prints a large end-of-life banner under Node 20. @jsii/check-node reads this
 // variable as a list of silenced major versions, so the value is "20", not "1".
@@ -73,6 +88,15 @@ const rosetta = project.addTask('rosetta:extract', {
   exec: 'jsii-rosetta extract --strict',
 });
 project.postCompileTask.spawn(rosetta);
+// The examples of inherited members (ec2.InstanceProps' docs shown on Imdsv2InstanceProps
+// in Python and Java) are translated in aws-cdk-lib's tablet, not ours: keep those
+// translations for pacmak (see build-tools/dependency-tablet.js).
+const DEPENDENCY_TABLET = 'dist/rosetta/dependency.tabl.json';
+const rosettaDeps = project.addTask('rosetta:dependencies', {
+  description: 'Collect the dependencies\' translations of the examples our bindings inherit',
+  exec: `node build-tools/dependency-tablet.js ${DEPENDENCY_TABLET}`,
+});
+project.postCompileTask.spawn(rosettaDeps);
 
 // ts-jest runs with isolatedModules (fast, no type check), so `test` type-checks
 // src, tests, examples and the benchmark first: a type error fails `npm test`.
@@ -98,19 +122,34 @@ packageTask.spawn(project.tasks.tryFind('package-all')!);
 
 // Maven, PyPI, NuGet and the Go proxy cannot be reached: generate each binding's code,
 // then check what can be checked with Debian's tools (see README "Bindings").
-const codeOnly = (target: string) =>
-  `rm -rf dist/${target} && jsii-pacmak -v --code-only --target ${target} --outdir dist`;
+// Every example in the generated docstrings/Javadoc must come translated from a tablet
+// (ours, from rosetta:extract, or the dependencies'): `fail` refuses TypeScript left in
+// Python, Java or C# docs. Go only: pacmak's Go docs re-indent one inherited aws-cdk-lib
+// example so that its tablet key no longer matches, so Go translates unknown ones live.
+const codeOnly = (target: string, unknownSnippets: 'fail' | 'translate' = 'fail') =>
+  `rm -rf dist/${target} && jsii-pacmak -v --code-only --target ${target} --outdir dist `
+  + `--rosetta-tablet ${DEPENDENCY_TABLET} --rosetta-unknown-snippets ${unknownSnippets}`;
 project.tasks.tryFind('package:java')!.reset(codeOnly('java'));
 project.tasks.tryFind('package:dotnet')!.reset(codeOnly('dotnet'));
 const goTask = project.tasks.tryFind('package:go')!;
-goTask.reset(codeOnly('go'));
+goTask.reset(codeOnly('go', 'translate'));
 goTask.exec('bash build-tools/check-go.sh');
 const pythonTask = project.tasks.tryFind('package:python')!;
 pythonTask.reset(codeOnly('python'));
 pythonTask.exec('/usr/bin/python3 -m compileall -q dist/python');
 pythonTask.exec('/usr/bin/python3 -m pip wheel --no-deps --no-build-isolation --no-index -w dist/python dist/python');
 
-for (const pattern of ['/examples/', '/bench/', '/rosetta/', '/.ci/']) {
+// --- the bindings, checked on what the build produced ---------------------------------
+// The jsii runtime protocol (what every Python/Java call goes through) and the assembly's
+// docs: test/bindings, with its own jest config, after everything is packaged.
+const testBindings = project.addTask('test:bindings', {
+  description: 'Drive the packaged library through the jsii runtime, check the assembly docs and the generated Python',
+  exec: 'jest --config test/bindings/jest.config.js --ci',
+  receiveArgs: true,
+});
+packageTask.spawn(testBindings);
+
+for (const pattern of ['/examples/', '/bench/', '/rosetta/', '/.ci/', '/build-tools/']) {
   project.addPackageIgnore(pattern);
 }
 

@@ -85,6 +85,9 @@ export class Imdsv2Aspect implements IAspect {
   private readonly verdicts: Array<{ verdict: ResourceVerdict; stage: Stage | undefined }> = [];
   private readonly stagesWithReport = new WeakSet<Stage>();
 
+  /**
+   * @param props the mode, the hop-limit policy and whether replacements are allowed
+   */
   public constructor(props: Imdsv2AspectProps = {}) {
     this.mode = props.mode ?? EnforcementMode.REWRITE;
     this.hostHopLimit = checkHopLimit('hostHopLimit', props.hostHopLimit ?? 1);
@@ -99,6 +102,11 @@ export class Imdsv2Aspect implements IAspect {
     return this.verdicts.map(({ verdict }) => this.entryOf(verdict));
   }
 
+  /**
+   * Check, and in REWRITE fix, every IMDS-bearing resource under `node`; called by CDK.
+   *
+   * @param node the construct the aspect was added to, or one added below it later
+   */
   public visit(node: IConstruct): void {
     if (this.covered.has(node)) return;
     // The first visit is the scope the aspect was added to: take its whole subtree at once,

@@ -70,6 +70,11 @@ export interface Imdsv2AutoScalingGroupProps extends AutoScalingGroupProps {
  * });
  */
 export class Imdsv2AutoScalingGroup extends AutoScalingGroup {
+  /**
+   * @param scope the parent construct
+   * @param id the construct id, unique among its siblings
+   * @param props those of `autoscaling.AutoScalingGroup`, checked so that IMDSv1 stays closed
+   */
   constructor(scope: Construct, id: string, props: Imdsv2AutoScalingGroupProps) {
     const path = pathOf(scope, id);
     const given = givenLaunchTemplates(props);

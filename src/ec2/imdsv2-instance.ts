@@ -53,6 +53,11 @@ export interface Imdsv2InstanceProps extends InstanceProps {
  * });
  */
 export class Imdsv2Instance extends Instance {
+  /**
+   * @param scope the parent construct
+   * @param id the construct id, unique among its siblings
+   * @param props those of `ec2.Instance`, checked so that IMDSv1 stays closed
+   */
   constructor(scope: Construct, id: string, props: Imdsv2InstanceProps) {
     const rendered = renderInstanceProps(pathOf(scope, id), props);
     // ec2.Instance checks the hop limit's range without looking for a token first (a token

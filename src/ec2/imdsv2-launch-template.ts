@@ -51,6 +51,11 @@ export interface Imdsv2LaunchTemplateProps extends LaunchTemplateProps {
  * });
  */
 export class Imdsv2LaunchTemplate extends LaunchTemplate {
+  /**
+   * @param scope the parent construct
+   * @param id the construct id, unique among its siblings
+   * @param props those of `ec2.LaunchTemplate`, checked so that IMDSv1 stays closed
+   */
   constructor(scope: Construct, id: string, props: Imdsv2LaunchTemplateProps = {}) {
     super(scope, id, renderLaunchTemplateProps(pathOf(scope, id), props));
 

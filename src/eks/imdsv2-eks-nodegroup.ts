@@ -101,6 +101,11 @@ export class Imdsv2EksNodegroup extends Nodegroup {
    */
   public readonly launchTemplate?: ILaunchTemplate;
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id, unique among its siblings
+   * @param props those of `eks.Nodegroup`, plus `podImdsAccess`
+   */
   constructor(scope: Construct, id: string, props: Imdsv2EksNodegroupProps) {
     const plan = new NodegroupTemplatePlan(scope, id, props);
     super(scope, id, plan.nodegroupProps);

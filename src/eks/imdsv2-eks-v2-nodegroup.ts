@@ -101,6 +101,11 @@ export class Imdsv2EksV2Nodegroup extends Nodegroup {
    */
   public readonly launchTemplate?: ILaunchTemplate;
 
+  /**
+   * @param scope the parent construct
+   * @param id the construct id, unique among its siblings
+   * @param props those of `eks_v2.Nodegroup`, plus `podImdsAccess`
+   */
   constructor(scope: Construct, id: string, props: Imdsv2EksV2NodegroupProps) {
     const plan = new NodegroupTemplatePlan(scope, id, props);
     super(scope, id, plan.nodegroupProps);

@@ -32,7 +32,12 @@ export class Imdsv2AutoScalingGroupPropertyInjector implements IPropertyInjector
     this.constructUniqueId = AutoScalingGroup.PROPERTY_INJECTION_ID;
   }
 
-  /** Return the props of an `autoscaling.AutoScalingGroup` with `requireImdsv2: true` when it makes its own launch settings. */
+  /**
+   * Return the props of an `autoscaling.AutoScalingGroup` with `requireImdsv2: true` when it makes its own launch settings.
+   *
+   * @param originalProps the props the `autoscaling.AutoScalingGroup` was created with
+   * @param context where the construct is created (scope and id)
+   */
   public inject(originalProps: any, context: InjectionContext): any {
     void context;
     if (originalProps?.launchTemplate !== undefined || originalProps?.mixedInstancesPolicy !== undefined) return originalProps;

@@ -30,12 +30,20 @@ export class Imdsv2InstancePropertyInjector implements IPropertyInjector {
   public readonly constructUniqueId: string;
   private readonly hopLimit: number;
 
+  /**
+   * @param props the hop limit to inject where the props set none
+   */
   constructor(props: Imdsv2PropertyInjectorProps = {}) {
     this.constructUniqueId = Instance.PROPERTY_INJECTION_ID;
     this.hopLimit = injectorHopLimit(props.hopLimit);
   }
 
-  /** Return the props of an `ec2.Instance` with tokens required. */
+  /**
+   * Return the props of an `ec2.Instance` with tokens required.
+   *
+   * @param originalProps the props the `ec2.Instance` was created with
+   * @param context where the construct is created (scope and id)
+   */
   public inject(originalProps: any, context: InjectionContext): any {
     void context;
     if (originalProps?.requireImdsv2 === true) return originalProps;

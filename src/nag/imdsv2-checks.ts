@@ -83,6 +83,8 @@ export class Imdsv2Checks extends NagPack {
   /**
    * Called by CDK after synthesis: checks the construct tree of the context when CDK passes
    * one, else the scope given to the constructor.
+   *
+   * @param context what CDK passes a policy validation plugin after synthesis
    */
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const tree = (context as { readonly appConstruct?: IConstruct }).appConstruct ?? this.scope;
@@ -92,6 +94,8 @@ export class Imdsv2Checks extends NagPack {
   /**
    * Check the construct tree under `scope`: the engine runs once over every IMDS-bearing
    * resource in it, then each rule reads the findings of its resource.
+   *
+   * @param scope the root of the construct tree to check
    */
   public validateScope(scope: IConstruct): PolicyValidationPluginReport {
     this.analysis = this.analyzeTree(scope);
@@ -102,7 +106,11 @@ export class Imdsv2Checks extends NagPack {
     }
   }
 
-  /** Applies each selected rule to an IMDS-bearing resource (required by NagPack). */
+  /**
+   * Applies each selected rule to an IMDS-bearing resource (required by NagPack).
+   *
+   * @param node a resource of the checked tree
+   */
   protected checkResource(node: CfnResource): void {
     if (!this.analysis.findings.has(node)) return;
     for (const doc of this.rules) {

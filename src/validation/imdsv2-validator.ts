@@ -43,6 +43,9 @@ export class Imdsv2Validator implements IPolicyValidationPlugin {
 
   private readonly policy: ScanPolicy;
 
+  /**
+   * @param props which rules, and the hop-limit policy
+   */
   public constructor(props: Imdsv2ValidatorProps = {}) {
     const rules = selectRules('Imdsv2Validator', props.rules);
     this.policy = {
@@ -54,7 +57,11 @@ export class Imdsv2Validator implements IPolicyValidationPlugin {
     this.version = packageVersion();
   }
 
-  /** Check the templates of `context` (and the nested stack templates they name). */
+  /**
+   * Check the templates of `context` (and the nested stack templates they name).
+   *
+   * @param context what CDK passes a policy validation plugin after synthesis
+   */
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const result = scanTemplates(loadAssemblyTemplates(context.templatePaths), this.policy);
     const violations = toViolations(result.findings);
