@@ -268,11 +268,12 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
   }
 
   // 3. The hidden cascade: a changed launch template re-versions every consumer that follows
-  //    it through Fn::GetAtt; for an instance or an EC2 fleet that is a replacement on deploy.
+  //    its LatestVersionNumber; for an instance or an EC2 fleet that is a replacement on deploy.
+  //    (DefaultVersionNumber does not move: CloudFormation never changes a template's default
+  //    version, cloudformation-coverage-roadmap #1518.)
   for (const node of nodes.values()) {
     if (node.view.type !== 'AWS::EC2::LaunchTemplate' || !node.changed || policy.allowReplacement) continue;
-    const replaced = node.consumers.filter((l) =>
-      (l.version.kind === 'latest' || l.version.kind === 'default') && l.version.byGetAtt
+    const replaced = node.consumers.filter((l) => followsLatestByGetAtt(l.version)
       && l.consumer.adapter.versionChangeImpact(l.consumer.view) === Impact.REPLACEMENT);
     if (replaced.length === 0) continue;
     node.patches = [];
@@ -284,7 +285,7 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     add(node, {
       ruleId: Rule.REPLACEMENT,
       fixable: false,
-      problem: `changing this launch template makes a new version, and ${names} follow${replaced.length === 1 ? 's' : ''} its ${replaced[0].version.kind === 'latest' ? 'LatestVersionNumber' : 'DefaultVersionNumber'}: ${replaced.length === 1 ? 'it is' : 'they are'} replaced on deploy although ${replaced.length === 1 ? 'its' : 'their'} template text does not change`,
+      problem: `changing this launch template makes a new version, and ${names} follow${replaced.length === 1 ? 's' : ''} its LatestVersionNumber: ${replaced.length === 1 ? 'it is' : 'they are'} replaced on deploy although ${replaced.length === 1 ? 'its' : 'their'} template text does not change`,
       remedy: 'close instances through their own MetadataOptions (done for AWS::EC2::Instance), give other consumers a template of their own, or set allowReplacement: true',
     });
   }
@@ -358,7 +359,7 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
           ? `the version of ${name} it launches from is decided at deploy time`
           : `${name} it launches from leaves IMDSv1 reachable`);
       }
-      if (lt.changed && l.version.kind !== 'pinned' && l.version.kind !== 'unknown' && l.version.byGetAtt) {
+      if (lt.changed && followsLatestByGetAtt(l.version)) {
         node.impact = worst(node.impact, Impact.REPLACEMENT); // only reached with allowReplacement
       }
       return;
@@ -373,7 +374,6 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     const consumerImpact = node.adapter.versionChangeImpact(node.view);
     switch (l.version.kind) {
       case 'latest':
-      case 'default':
         node.impact = worst(node.impact, l.version.byGetAtt ? consumerImpact : Impact.REFRESH);
         return;
       case 'unknown':
@@ -385,12 +385,20 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
           remedy: `use Fn::GetAtt ${lt.view.logicalId}.LatestVersionNumber, or acknowledge Imdsv2-Unverifiable`,
         });
         return;
+      case 'default':
+      // CloudFormation never moves a launch template's default version when it updates the
+      // template (cloudformation-coverage-roadmap #1518): a consumer on the default version
+      // (no Version, '$Default', Fn::GetAtt DefaultVersionNumber) keeps launching version 1,
+      // exactly like one that pins a number.
       case 'pinned': {
         const replaces = consumerImpact === Impact.REPLACEMENT && !policy.allowReplacement;
+        const problem = l.version.kind === 'pinned'
+          ? `it pins version ${l.version.number} of ${name}, which keeps launching with the old settings once the fix makes a new version`
+          : `it launches the default version of ${name} (${defaultHow(valueAt(node.view.properties, [...l.use.specPath, l.use.versionKey]))}): CloudFormation does not move the default version when it updates the template, so it keeps launching with the old settings once the fix makes a new version`;
         const reported = add(node, {
           ruleId: Rule.STALE_VERSION,
           fixable: !replaces,
-          problem: `it pins version ${l.version.number} of ${name}, which keeps launching with the old settings once the fix makes a new version`,
+          problem,
           remedy: `follow ${lt.view.logicalId}.LatestVersionNumber`,
         });
         if (!reported) {
@@ -522,6 +530,17 @@ function versionLabel(v: VersionRef): string {
     case 'unknown': return '(unresolved)';
     default: return v.byGetAtt ? v.kind : `$${v.kind === 'latest' ? 'Latest' : 'Default'}`;
   }
+}
+
+/** True when a consumer follows `Fn::GetAtt [LT, LatestVersionNumber]`: any change to LT re-versions it. */
+function followsLatestByGetAtt(v: VersionRef): boolean {
+  return v.kind === 'latest' && v.byGetAtt;
+}
+
+/** How a consumer names the default version (its raw Version value), for messages. */
+function defaultHow(raw: Json): string {
+  if (raw === undefined || raw === null) return 'no Version';
+  return typeof raw === 'string' ? `Version '${raw}'` : 'Version Fn::GetAtt DefaultVersionNumber';
 }
 
 /** Classify a launch template Version value. */

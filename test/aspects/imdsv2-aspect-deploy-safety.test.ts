@@ -1,0 +1,135 @@
+import { App, AspectPriority, Aspects, Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as batch from 'aws-cdk-lib/aws-batch';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks';
+import { Imdsv2Aspect, Imdsv2AspectProps, Imdsv2ReportEntry, Imdsv2RuleId } from '../../src';
+
+// What REWRITE must never do: call a resource "fixed" while CloudFormation keeps it open,
+// or make a change that CloudFormation cannot deploy (a replacement of a resource with a
+// custom name, a change to an export that another stack imports).
+
+interface Note {
+  readonly level: string;
+  /** Construct path without the leading slash. */
+  readonly path: string;
+  readonly ruleId: string;
+  readonly text: string;
+}
+
+interface Deployed {
+  /** Resources of each stack's synthesized template, by stack id. */
+  readonly resources: Record<string, Record<string, any>>;
+  readonly notes: Note[];
+  readonly entries: Imdsv2ReportEntry[];
+}
+
+/** Build an app with `build`, add the aspect to it, synthesize every stack. */
+function deploy(build: (app: App) => Stack[], props: Imdsv2AspectProps = {}): Deployed {
+  const app = new App({ builtinCloudFormationValidation: false } as any);
+  const stacks = build(app);
+  const aspect = new Imdsv2Aspect(props);
+  Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
+  const assembly = app.synth();
+  const resources: Record<string, Record<string, any>> = {};
+  const notes: Note[] = [];
+  for (const stack of stacks) {
+    const artifact = assembly.getStackArtifact(stack.artifactId);
+    resources[stack.node.id] = artifact.template.Resources;
+    for (const m of artifact.messages) {
+      const text = String(m.entry.data);
+      notes.push({ level: m.level, path: m.id.replace(/^\//, ''), ruleId: /\[ack: ([\w-]+)\]$/.exec(text)?.[1] ?? /^\[([\w-]+)\]/.exec(text)?.[1] ?? '', text });
+    }
+  }
+  return { resources, notes, entries: aspect.entries };
+}
+
+function entryAt(d: Deployed, path: string): Imdsv2ReportEntry {
+  const found = d.entries.filter((e) => e.path === path);
+  if (found.length !== 1) throw new Error(`expected one report entry at ${path}, found ${found.length}`);
+  return found[0];
+}
+
+function notesAt(d: Deployed, path: string, level?: string): Note[] {
+  return d.notes.filter((n) => n.path === path && (level === undefined || n.level === level));
+}
+
+const LATEST = (lt: string) => ({ 'Fn::GetAtt': [lt, 'LatestVersionNumber'] });
+const optionalTemplate = (s: Stack, id = 'Lt') =>
+  new ec2.CfnLaunchTemplate(s, id, { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+
+describe('consumers of the default version (CloudFormation never moves it)', () => {
+  function build(app: App) {
+    const s = new Stack(app, 'S');
+    const lt = optionalTemplate(s);
+    new eks.CfnNodegroup(s, 'Ng', { clusterName: 'c', nodeRole: 'r', subnets: ['s'], launchTemplate: { id: lt.ref } });
+    new autoscaling.CfnAutoScalingGroup(s, 'Asg', {
+      minSize: '1', maxSize: '1', availabilityZones: ['a'], launchTemplate: { launchTemplateId: lt.ref, version: '$Default' },
+    });
+    new batch.CfnComputeEnvironment(s, 'Ce', {
+      type: 'MANAGED',
+      computeResources: {
+        type: 'EC2', allocationStrategy: 'BEST_FIT_PROGRESSIVE', maxvCpus: 4, subnets: ['s'], instanceTypes: ['m5.large'], instanceRole: 'r',
+        launchTemplate: { launchTemplateId: lt.ref, version: lt.attrDefaultVersionNumber },
+      },
+    });
+    return [s];
+  }
+
+  test('GIVEN a node group with no Version, an ASG on $Default and Batch on DefaultVersionNumber WHEN the template is fixed THEN each is moved to LatestVersionNumber and reported Imdsv2-StaleVersion', () => {
+    // WHEN
+    const d = deploy(build);
+
+    // THEN: the template is fixed …
+    const r = d.resources.S;
+    expect(r.Lt.Properties.LaunchTemplateData.MetadataOptions.HttpTokens).toBe('required');
+    // … and every consumer launches the new version, not version 1.
+    expect(r.Ng.Properties.LaunchTemplate).toEqual({ Id: { Ref: 'Lt' }, Version: LATEST('Lt') });
+    expect(r.Asg.Properties.LaunchTemplate).toEqual({ LaunchTemplateId: { Ref: 'Lt' }, Version: LATEST('Lt') });
+    expect(r.Ce.Properties.ComputeResources.LaunchTemplate).toEqual({ LaunchTemplateId: { Ref: 'Lt' }, Version: LATEST('Lt') });
+    for (const [id, how] of [['Ng', 'no Version'], ['Asg', "Version '\\$Default'"], ['Ce', 'Version Fn::GetAtt DefaultVersionNumber']]) {
+      expect(entryAt(d, `S/${id}`)).toMatchObject({ action: 'fixed', ruleIds: [Imdsv2RuleId.STALE_VERSION], after: 'template Lt@latest' });
+      expect(notesAt(d, `S/${id}`, 'info')).toEqual([expect.objectContaining({
+        ruleId: Imdsv2RuleId.STALE_VERSION,
+        text: expect.stringMatching(new RegExp(`launches the default version of launch template Lt \\(${how}\\): CloudFormation does not move the default version`)),
+      })]);
+    }
+  });
+
+  test('GIVEN an EC2 fleet on the default version WHEN the template is fixed THEN the fleet is not moved (that replaces it) and is reported Imdsv2-StaleVersion and Imdsv2-Replacement', () => {
+    // WHEN
+    const d = deploy((app) => {
+      const s = new Stack(app, 'S');
+      const lt = optionalTemplate(s);
+      new ec2.CfnEC2Fleet(s, 'Fleet', {
+        targetCapacitySpecification: { totalTargetCapacity: 1 },
+        launchTemplateConfigs: [{ launchTemplateSpecification: { launchTemplateId: lt.ref, version: '$Default' } }],
+      });
+      return [s];
+    });
+
+    // THEN
+    expect(d.resources.S.Lt.Properties.LaunchTemplateData.MetadataOptions.HttpTokens).toBe('required');
+    expect(d.resources.S.Fleet.Properties.LaunchTemplateConfigs[0].LaunchTemplateSpecification.Version).toBe('$Default');
+    expect(entryAt(d, 'S/Fleet')).toMatchObject({ action: 'reported', ruleIds: [Imdsv2RuleId.STALE_VERSION, Imdsv2RuleId.REPLACEMENT] });
+    expect(notesAt(d, 'S/Fleet', 'warning').map((n) => n.ruleId)).toEqual([Imdsv2RuleId.STALE_VERSION, Imdsv2RuleId.REPLACEMENT]);
+  });
+
+  test('GIVEN an instance following DefaultVersionNumber WHEN the template is fixed THEN the template change does not block on it (the default version does not move) and the instance is closed through its own options', () => {
+    // WHEN
+    const d = deploy((app) => {
+      const s = new Stack(app, 'S');
+      const lt = optionalTemplate(s);
+      new ec2.CfnInstance(s, 'I', { launchTemplate: { launchTemplateId: lt.ref, version: lt.attrDefaultVersionNumber } });
+      return [s];
+    });
+
+    // THEN
+    const r = d.resources.S;
+    expect(r.Lt.Properties.LaunchTemplateData.MetadataOptions.HttpTokens).toBe('required');
+    expect(r.I.Properties.MetadataOptions).toEqual({ HttpTokens: 'required' });
+    expect(r.I.Properties.LaunchTemplate.Version).toEqual({ 'Fn::GetAtt': ['Lt', 'DefaultVersionNumber'] });
+    expect(entryAt(d, 'S/Lt')).toMatchObject({ action: 'fixed', ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED] });
+    expect(entryAt(d, 'S/I')).toMatchObject({ action: 'fixed', impact: 'no interruption' });
+  });
+});
