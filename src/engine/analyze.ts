@@ -261,6 +261,19 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
 
   function applyOwnChange(node: Node, carrier: SettingsCarrier, change: MetadataChange) {
     if (change.httpTokens === undefined && change.hopLimit === undefined) return;
+    const named = carrier.replacesResource ? node.adapter.customName?.(node.view) : undefined;
+    if (named) {
+      // Writing its settings replaces it, and a resource with a custom name cannot be replaced.
+      node.findings = node.findings.map((f) => ({ ...f, fixable: false }));
+      node.openAfter = true;
+      add(node, {
+        ruleId: Rule.REPLACEMENT,
+        fixable: false,
+        problem: `changing its metadata options replaces it, and CloudFormation cannot replace a resource with a custom name (${named.name}): the deploy would fail`,
+        remedy: named.remedy,
+      });
+      return;
+    }
     node.patches.push(...carrier.write(node.view, change));
     node.change = { ...node.change, ...change };
     node.changed = true;
@@ -391,7 +404,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       // (no Version, '$Default', Fn::GetAtt DefaultVersionNumber) keeps launching version 1,
       // exactly like one that pins a number.
       case 'pinned': {
-        const replaces = consumerImpact === Impact.REPLACEMENT && !policy.allowReplacement;
+        const named = consumerImpact === Impact.REPLACEMENT ? node.adapter.customName?.(node.view) : undefined;
+        const replaces = consumerImpact === Impact.REPLACEMENT && (!policy.allowReplacement || named !== undefined);
         const problem = l.version.kind === 'pinned'
           ? `it pins version ${l.version.number} of ${name}, which keeps launching with the old settings once the fix makes a new version`
           : `it launches the default version of ${name} (${defaultHow(valueAt(node.view.properties, [...l.use.specPath, l.use.versionKey]))}): CloudFormation does not move the default version when it updates the template, so it keeps launching with the old settings once the fix makes a new version`;
@@ -407,7 +421,12 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
         }
         if (replaces) {
           node.openAfter = true;
-          add(node, {
+          add(node, named ? {
+            ruleId: Rule.REPLACEMENT,
+            fixable: false,
+            problem: `moving it to another version of ${name} replaces it on deploy, and CloudFormation cannot replace a resource with a custom name (${named.name}): the deploy would fail`,
+            remedy: named.remedy,
+          } : {
             ruleId: Rule.REPLACEMENT,
             fixable: false,
             problem: `moving it to another version of ${name} replaces it on deploy`,
@@ -445,7 +464,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     node.compliantAsWritten = false;
     const container = node.adapter.isContainerHost(node.view);
     const metadataOptions = { HttpTokens: 'required', HttpPutResponseHopLimit: container ? policy.containerHopLimit : policy.hostHopLimit };
-    const replaces = missing.impact === Impact.REPLACEMENT && !policy.allowReplacement;
+    const named = missing.impact === Impact.REPLACEMENT ? node.adapter.customName?.(node.view) : undefined;
+    const replaces = missing.impact === Impact.REPLACEMENT && (!policy.allowReplacement || named !== undefined);
     const fixable = !replaces && !missing.blocker;
     const reported = add(node, {
       ruleId: Rule.TOKENS_REQUIRED,
@@ -460,10 +480,16 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       return;
     }
     if (replaces) {
-      add(node, {
+      const how = `giving it a launch template ${node.view.type === 'AWS::EKS::Nodegroup' ? 'cannot be done in place: the node group must be recreated' : 'replaces it on deploy'}`;
+      add(node, named ? {
         ruleId: Rule.REPLACEMENT,
         fixable: false,
-        problem: `giving it a launch template ${node.view.type === 'AWS::EKS::Nodegroup' ? 'cannot be done in place: the node group must be recreated' : 'replaces it on deploy'}`,
+        problem: `${how}, and CloudFormation cannot replace a resource with a custom name (${named.name}): the deploy would fail`,
+        remedy: named.remedy,
+      } : {
+        ruleId: Rule.REPLACEMENT,
+        fixable: false,
+        problem: how,
         remedy: 'recreate it with a launch template (e.g. under a new id), or set allowReplacement: true',
       });
     }

@@ -133,3 +133,42 @@ describe('consumers of the default version (CloudFormation never moves it)', () 
     expect(entryAt(d, 'S/I')).toMatchObject({ action: 'fixed', impact: 'no interruption' });
   });
 });
+
+describe('resources with a custom name cannot be replaced (CloudFormation fails the deploy)', () => {
+  test.each([false, true])('GIVEN a launch configuration with LaunchConfigurationName (allowReplacement: %s) WHEN the aspect rewrites THEN its settings are left as written and it is reported Imdsv2-Replacement', (allowReplacement) => {
+    // WHEN
+    const d = deploy((app) => {
+      const s = new Stack(app, 'S');
+      const lc = new autoscaling.CfnLaunchConfiguration(s, 'Lc', { launchConfigurationName: 'web-lc', imageId: 'ami-1', instanceType: 't3.micro' });
+      new autoscaling.CfnAutoScalingGroup(s, 'Asg', { minSize: '1', maxSize: '1', availabilityZones: ['a'], launchConfigurationName: lc.ref });
+      return [s];
+    }, { allowReplacement });
+
+    // THEN
+    expect(d.resources.S.Lc.Properties.MetadataOptions).toBeUndefined();
+    expect(d.resources.S.Lc.Properties.LaunchConfigurationName).toBe('web-lc');
+    expect(entryAt(d, 'S/Lc')).toMatchObject({ action: 'reported', impact: 'none', ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.REPLACEMENT] });
+    expect(notesAt(d, 'S/Lc', 'info')).toEqual([]);
+    expect(notesAt(d, 'S/Lc', 'warning')).toEqual([
+      expect.objectContaining({ ruleId: Imdsv2RuleId.TOKENS_REQUIRED, text: expect.stringContaining('not fixed') }),
+      expect.objectContaining({
+        ruleId: Imdsv2RuleId.REPLACEMENT,
+        text: expect.stringMatching(/cannot replace a resource with a custom name \(LaunchConfigurationName 'web-lc'\).*not fixed: remove LaunchConfigurationName/),
+      }),
+    ]);
+    expect(entryAt(d, 'S/Asg').action).not.toBe('fixed');
+  });
+
+  test('GIVEN an unnamed launch configuration WHEN the aspect rewrites THEN it is still fixed (its replacement is harmless)', () => {
+    // WHEN
+    const d = deploy((app) => {
+      const s = new Stack(app, 'S');
+      new autoscaling.CfnLaunchConfiguration(s, 'Lc', { imageId: 'ami-1', instanceType: 't3.micro' });
+      return [s];
+    });
+
+    // THEN
+    expect(d.resources.S.Lc.Properties.MetadataOptions).toEqual({ HttpTokens: 'required' });
+    expect(entryAt(d, 'S/Lc')).toMatchObject({ action: 'fixed', ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED] });
+  });
+});
