@@ -171,4 +171,56 @@ describe('resources with a custom name cannot be replaced (CloudFormation fails 
     expect(d.resources.S.Lc.Properties.MetadataOptions).toEqual({ HttpTokens: 'required' });
     expect(entryAt(d, 'S/Lc')).toMatchObject({ action: 'fixed', ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED] });
   });
+
+  test('GIVEN a node group with NodegroupName and no launch template WHEN the aspect rewrites with allowReplacement: true THEN it is not recreated (same logical id, no launch template) and is reported Imdsv2-Replacement', () => {
+    // WHEN
+    const d = deploy((app) => {
+      const s = new Stack(app, 'S');
+      new eks.CfnNodegroup(s, 'Ng', { clusterName: 'c', nodeRole: 'r', subnets: ['s'], nodegroupName: 'workers' });
+      return [s];
+    }, { allowReplacement: true });
+
+    // THEN
+    expect(Object.keys(d.resources.S)).toEqual(['Ng']);
+    expect(d.resources.S.Ng.Properties.LaunchTemplate).toBeUndefined();
+    expect(d.resources.S.Ng.Properties.NodegroupName).toBe('workers');
+    expect(entryAt(d, 'S/Ng')).toMatchObject({ action: 'reported', ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.REPLACEMENT] });
+    expect(notesAt(d, 'S/Ng', 'warning').find((n) => n.ruleId === Imdsv2RuleId.REPLACEMENT)?.text)
+      .toMatch(/the node group must be recreated, and CloudFormation cannot replace a resource with a custom name \(NodegroupName 'workers'\)/);
+  });
+
+  test('GIVEN an unnamed node group and allowReplacement: true WHEN the aspect rewrites THEN it is recreated with a launch template under a new logical id', () => {
+    // WHEN
+    const d = deploy((app) => {
+      const s = new Stack(app, 'S');
+      new eks.CfnNodegroup(s, 'Ng', { clusterName: 'c', nodeRole: 'r', subnets: ['s'] });
+      return [s];
+    }, { allowReplacement: true });
+
+    // THEN
+    expect(d.resources.S.NgImdsv2.Properties.LaunchTemplate).toEqual({ Id: { Ref: 'NgImdsv2LaunchTemplate' }, Version: LATEST('NgImdsv2LaunchTemplate') });
+    expect(entryAt(d, 'S/Ng')).toMatchObject({ action: 'fixed', impact: 'replacement' });
+  });
+
+  test('GIVEN a named Batch environment whose allocation strategy Batch cannot update in place, pinned to version 1, WHEN the aspect rewrites with allowReplacement: true THEN its version is left and it is reported Imdsv2-Replacement', () => {
+    // WHEN
+    const d = deploy((app) => {
+      const s = new Stack(app, 'S');
+      const lt = optionalTemplate(s);
+      new batch.CfnComputeEnvironment(s, 'Ce', {
+        type: 'MANAGED',
+        computeEnvironmentName: 'jobs',
+        computeResources: {
+          type: 'EC2', allocationStrategy: 'BEST_FIT', maxvCpus: 4, subnets: ['s'], instanceTypes: ['m5.large'], instanceRole: 'r',
+          launchTemplate: { launchTemplateId: lt.ref, version: '1' },
+        },
+      });
+      return [s];
+    }, { allowReplacement: true });
+
+    // THEN
+    expect(d.resources.S.Ce.Properties.ComputeResources.LaunchTemplate.Version).toBe('1');
+    expect(entryAt(d, 'S/Ce')).toMatchObject({ action: 'reported', ruleIds: [Imdsv2RuleId.STALE_VERSION, Imdsv2RuleId.REPLACEMENT] });
+    expect(notesAt(d, 'S/Ce', 'warning').find((n) => n.ruleId === Imdsv2RuleId.REPLACEMENT)?.text).toMatch(/ComputeEnvironmentName 'jobs'/);
+  });
 });
