@@ -366,11 +366,22 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     if (isInstance) {
       // A running instance keeps the settings it was launched with, whatever its template
       // becomes; its own MetadataOptions win over the template's and change with no interruption.
-      if (!lt.compliantAsWritten || l.version.kind === 'unknown') {
+      const reopened = reopensDisabledEndpoint(node, lt);
+      if (!lt.compliantAsWritten || l.version.kind === 'unknown' || reopened) {
         node.compliantAsWritten = false;
         closeInstanceThroughOwnOptions(node, l.version.kind === 'unknown'
           ? `the version of ${name} it launches from is decided at deploy time`
-          : `${name} it launches from leaves IMDSv1 reachable`);
+          : reopened ?? `${name} it launches from leaves IMDSv1 reachable`);
+      }
+      if (reopened) {
+        // The template's hop limit was never checked (no IMDS there); now it is the instance's.
+        const ltHop = lt.adapter.settings!.read(lt.view).hopLimit;
+        const own = node.adapter.settings!.read(node.view);
+        if (own.hopLimit === undefined && typeof ltHop === 'number') {
+          const change: { hopLimit?: number } = {};
+          planHopLimit(node, { hopLimit: ltHop }, false, change, false);
+          applyOwnChange(node, node.adapter.settings!, change);
+        }
       }
       if (lt.changed && followsLatestByGetAtt(l.version)) {
         node.impact = worst(node.impact, Impact.REPLACEMENT); // only reached with allowReplacement
@@ -439,6 +450,19 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
         return;
       }
     }
+  }
+
+  /**
+   * An instance's own fields win over its template's, field by field: its own
+   * HttpEndpoint 'enabled' over a template's 'disabled' turns IMDS back on, with the
+   * template's HttpTokens. Returns why it is open then, or undefined.
+   */
+  function reopensDisabledEndpoint(node: Node, lt: Node): string | undefined {
+    const own = node.adapter.settings!.read(node.view);
+    const template = lt.adapter.settings!.read(lt.view);
+    if (own.httpEndpoint !== 'enabled' || template.httpEndpoint !== 'disabled' || template.httpTokens === 'required') return undefined;
+    if (lt.adapter.settings!.isOpaque(lt.view)) return undefined; // the template carries an Unverifiable finding
+    return `its own HttpEndpoint 'enabled' overrides the 'disabled' of launch template ${lt.view.logicalId}, whose HttpTokens is ${show(template.httpTokens)} (an instance's own fields win over its template's)`;
   }
 
   function closeInstanceThroughOwnOptions(node: Node, why: string) {

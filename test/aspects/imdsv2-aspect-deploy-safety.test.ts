@@ -224,3 +224,37 @@ describe('resources with a custom name cannot be replaced (CloudFormation fails 
     expect(notesAt(d, 'S/Ce', 'warning').find((n) => n.ruleId === Imdsv2RuleId.REPLACEMENT)?.text).toMatch(/ComputeEnvironmentName 'jobs'/);
   });
 });
+
+describe("an instance's own metadata options win over its template's, field by field", () => {
+  function build(instanceOptions: ec2.CfnInstance.MetadataOptionsProperty | undefined) {
+    return (app: App) => {
+      const s = new Stack(app, 'S');
+      const lt = new ec2.CfnLaunchTemplate(s, 'Lt', {
+        launchTemplateData: { metadataOptions: { httpEndpoint: 'disabled', httpTokens: 'optional', httpPutResponseHopLimit: 5 } },
+      });
+      new ec2.CfnInstance(s, 'I', { launchTemplate: { launchTemplateId: lt.ref, version: '1' }, metadataOptions: instanceOptions });
+      return [s];
+    };
+  }
+
+  test("GIVEN a template with HttpEndpoint 'disabled' and tokens optional WHEN an instance on it sets its own HttpEndpoint 'enabled' THEN the instance is closed through its own options (tokens required, hop 1) and reported", () => {
+    // WHEN
+    const d = deploy(build({ httpEndpoint: 'enabled' }));
+
+    // THEN: the instance's own settings now require tokens; the template (no IMDS) is untouched.
+    expect(d.resources.S.I.Properties.MetadataOptions).toEqual({ HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+    expect(d.resources.S.Lt.Properties.LaunchTemplateData.MetadataOptions).toEqual({ HttpEndpoint: 'disabled', HttpTokens: 'optional', HttpPutResponseHopLimit: 5 });
+    expect(entryAt(d, 'S/I')).toMatchObject({ action: 'fixed', impact: 'no interruption', ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.HOP_LIMIT] });
+    expect(notesAt(d, 'S/I', 'info').find((n) => n.ruleId === Imdsv2RuleId.TOKENS_REQUIRED)?.text)
+      .toMatch(/its own HttpEndpoint 'enabled' overrides the 'disabled' of launch template Lt, whose HttpTokens is 'optional'/);
+  });
+
+  test("GIVEN the same template WHEN the instance leaves HttpEndpoint unset THEN it inherits 'disabled' and is compliant, unchanged", () => {
+    // WHEN
+    const d = deploy(build(undefined));
+
+    // THEN
+    expect(d.resources.S.I.Properties.MetadataOptions).toBeUndefined();
+    expect(entryAt(d, 'S/I')).toMatchObject({ action: 'compliant', ruleIds: [] });
+  });
+});
