@@ -69,7 +69,12 @@ describe('consumers of the default version (CloudFormation never moves it)', () 
     new batch.CfnComputeEnvironment(s, 'Ce', {
       type: 'MANAGED',
       computeResources: {
-        type: 'EC2', allocationStrategy: 'BEST_FIT_PROGRESSIVE', maxvCpus: 4, subnets: ['s'], instanceTypes: ['m5.large'], instanceRole: 'r',
+        type: 'EC2',
+        allocationStrategy: 'BEST_FIT_PROGRESSIVE',
+        maxvCpus: 4,
+        subnets: ['s'],
+        instanceTypes: ['m5.large'],
+        instanceRole: 'r',
         launchTemplate: { launchTemplateId: lt.ref, version: lt.attrDefaultVersionNumber },
       },
     });
@@ -211,7 +216,12 @@ describe('resources with a custom name cannot be replaced (CloudFormation fails 
         type: 'MANAGED',
         computeEnvironmentName: 'jobs',
         computeResources: {
-          type: 'EC2', allocationStrategy: 'BEST_FIT', maxvCpus: 4, subnets: ['s'], instanceTypes: ['m5.large'], instanceRole: 'r',
+          type: 'EC2',
+          allocationStrategy: 'BEST_FIT',
+          maxvCpus: 4,
+          subnets: ['s'],
+          instanceTypes: ['m5.large'],
+          instanceRole: 'r',
           launchTemplate: { launchTemplateId: lt.ref, version: '1' },
         },
       });
@@ -256,5 +266,48 @@ describe("an instance's own metadata options win over its template's, field by f
     // THEN
     expect(d.resources.S.I.Properties.MetadataOptions).toBeUndefined();
     expect(entryAt(d, 'S/I')).toMatchObject({ action: 'compliant', ruleIds: [] });
+  });
+});
+
+describe('references across stacks are resolved to the construct they name', () => {
+  test('GIVEN stack A with Lt (tokens optional) and stack B with its own Lt (required) and an ASG pinning version 1 of A\'s Lt WHEN the aspect rewrites THEN the ASG is judged on A\'s Lt: Imdsv2-StaleVersion, moved to A\'s new version', () => {
+    // WHEN
+    const d = deploy((app) => {
+      const a = new Stack(app, 'A');
+      const ltA = optionalTemplate(a);
+      const b = new Stack(app, 'B');
+      new ec2.CfnLaunchTemplate(b, 'Lt', { launchTemplateData: { metadataOptions: { httpTokens: 'required' } } });
+      new autoscaling.CfnAutoScalingGroup(b, 'Asg', {
+        minSize: '1', maxSize: '1', availabilityZones: ['a'], launchTemplate: { launchTemplateId: ltA.ref, version: '1' },
+      });
+      return [a, b];
+    });
+
+    // THEN: A's template is fixed, and B's group launches its latest version (imported from A).
+    expect(d.resources.A.Lt.Properties.LaunchTemplateData.MetadataOptions.HttpTokens).toBe('required');
+    const spec = d.resources.B.Asg.Properties.LaunchTemplate;
+    expect(spec.LaunchTemplateId).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^A:ExportsOutputRefLt/) });
+    expect(spec.Version).toEqual({ 'Fn::ImportValue': expect.stringMatching(/^A:ExportsOutputFnGetAttLtLatestVersionNumber/) });
+    expect(entryAt(d, 'B/Asg')).toMatchObject({ action: 'fixed', ruleIds: [Imdsv2RuleId.STALE_VERSION] });
+    expect(notesAt(d, 'B/Asg', 'info').map((n) => n.ruleId)).toEqual([Imdsv2RuleId.STALE_VERSION]);
+    expect(entryAt(d, 'B/Lt')).toMatchObject({ action: 'compliant' });
+  });
+
+  test('GIVEN the same two stacks WHEN the ASG uses B\'s own Lt THEN it is judged on B\'s (compliant), not on A\'s', () => {
+    // WHEN
+    const d = deploy((app) => {
+      const a = new Stack(app, 'A');
+      optionalTemplate(a);
+      const b = new Stack(app, 'B');
+      const ltB = new ec2.CfnLaunchTemplate(b, 'Lt', { launchTemplateData: { metadataOptions: { httpTokens: 'required' } } });
+      new autoscaling.CfnAutoScalingGroup(b, 'Asg', {
+        minSize: '1', maxSize: '1', availabilityZones: ['a'], launchTemplate: { launchTemplateId: ltB.ref, version: '1' },
+      });
+      return [a, b];
+    });
+
+    // THEN
+    expect(d.resources.B.Asg.Properties.LaunchTemplate).toEqual({ LaunchTemplateId: { Ref: 'Lt' }, Version: '1' });
+    expect(entryAt(d, 'B/Asg')).toMatchObject({ action: 'compliant', ruleIds: [] });
   });
 });
