@@ -284,16 +284,35 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
   //    its LatestVersionNumber; for an instance or an EC2 fleet that is a replacement on deploy.
   //    (DefaultVersionNumber does not move: CloudFormation never changes a template's default
   //    version, cloudformation-coverage-roadmap #1518.)
+  //    And a LatestVersionNumber that another top-level stack imports cannot change at all:
+  //    CloudFormation refuses to update an export in use, so the template's stack fails to
+  //    deploy (whatever allowReplacement says). A consumer that pins a number or follows the
+  //    default version imports only the template id, which does not change.
+  const deployment = (view: ResourceView) => lookup.deploymentOf?.(view);
   for (const node of nodes.values()) {
-    if (node.view.type !== 'AWS::EC2::LaunchTemplate' || !node.changed || policy.allowReplacement) continue;
-    const replaced = node.consumers.filter((l) => followsLatestByGetAtt(l.version)
+    if (node.view.type !== 'AWS::EC2::LaunchTemplate' || !node.changed) continue;
+    const replaced = policy.allowReplacement ? [] : node.consumers.filter((l) => followsLatestByGetAtt(l.version)
       && l.consumer.adapter.versionChangeImpact(l.consumer.view) === Impact.REPLACEMENT);
-    if (replaced.length === 0) continue;
+    const home = deployment(node.view);
+    const importers = home === undefined ? [] : node.consumers.filter((l) => followsLatestByGetAtt(l.version)
+      && deployment(l.consumer.view) !== undefined && deployment(l.consumer.view) !== home);
+    if (replaced.length === 0 && importers.length === 0) continue;
     node.patches = [];
     node.changed = false;
     node.impact = Impact.NONE;
     node.openAfter = true;
     node.findings = node.findings.map((f) => ({ ...f, fixable: false }));
+    if (importers.length > 0) {
+      const stacks = [...new Set(importers.map((l) => deployment(l.consumer.view)!))].join(', ');
+      const names = importers.map((l) => `${l.consumer.view.type} ${l.consumer.view.logicalId}`).join(', ');
+      add(node, {
+        ruleId: Rule.REPLACEMENT,
+        fixable: false,
+        problem: `changing this launch template makes a new version, and its LatestVersionNumber is exported to stack ${stacks}, where ${names} import${importers.length === 1 ? 's' : ''} it: CloudFormation refuses to change an export in use, so the deploy would fail`,
+        remedy: 'move the consumers into this launch template\'s stack, or give them a launch template in their own stack, then fix it there',
+      });
+    }
+    if (replaced.length === 0) continue;
     const names = replaced.map((l) => `${l.consumer.view.type} ${l.consumer.view.logicalId}`).join(', ');
     add(node, {
       ruleId: Rule.REPLACEMENT,

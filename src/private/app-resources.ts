@@ -91,6 +91,13 @@ export class AppResources implements ResourceLookup {
     return found;
   }
 
+  /** The top-level stack (a nested stack's parent, up the chain): what one CloudFormation deploy updates. */
+  public deploymentOf(view: ResourceView): string {
+    let stack = Stack.of(this.resourceOf(view));
+    while (stack.nestedStackParent) stack = stack.nestedStackParent;
+    return stack.node.path;
+  }
+
   public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
     const acked = this.acknowledgedAt(this.resourceOf(view));
     return acked.has(ruleId) || acked.has(`annotation::${ruleId}`);

@@ -1,9 +1,16 @@
-import { App, AspectPriority, Aspects, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { App, AspectPriority, Aspects, NestedStack, Stack } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import { Imdsv2Aspect, Imdsv2AspectProps, Imdsv2ReportEntry, Imdsv2RuleId } from '../../src';
+import { RULE_CATALOG } from '../../src/nag/rule-catalog';
+import { validate, violations } from '../nag/utils';
+import { loadInputs } from '../../src/templates/load-templates';
+import { scanTemplates } from '../../src/templates/scan-templates';
 
 // What REWRITE must never do: call a resource "fixed" while CloudFormation keeps it open,
 // or make a change that CloudFormation cannot deploy (a replacement of a resource with a
@@ -309,5 +316,95 @@ describe('references across stacks are resolved to the construct they name', () 
     // THEN
     expect(d.resources.B.Asg.Properties.LaunchTemplate).toEqual({ LaunchTemplateId: { Ref: 'Lt' }, Version: '1' });
     expect(entryAt(d, 'B/Asg')).toMatchObject({ action: 'compliant', ruleIds: [] });
+  });
+});
+
+describe('a launch template whose LatestVersionNumber another stack imports is not changed (an export in use cannot change)', () => {
+  function build(app: App) {
+    const a = new Stack(app, 'A');
+    const lt = optionalTemplate(a);
+    const b = new Stack(app, 'B');
+    new autoscaling.CfnAutoScalingGroup(b, 'Asg', {
+      minSize: '1', maxSize: '1', availabilityZones: ['a'], launchTemplate: { launchTemplateId: lt.ref, version: lt.attrLatestVersionNumber },
+    });
+    return [a, b];
+  }
+
+  test.each([false, true])('GIVEN an ASG in stack B following stack A\'s Lt.LatestVersionNumber (allowReplacement: %s) WHEN the aspect rewrites THEN A\'s Lt is left as written and reported Imdsv2-Replacement, naming the importing stack', (allowReplacement) => {
+    // WHEN
+    const d = deploy(build, { allowReplacement });
+
+    // THEN
+    expect(d.resources.A.Lt.Properties.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'optional' });
+    expect(entryAt(d, 'A/Lt')).toMatchObject({ action: 'reported', impact: 'none', ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.REPLACEMENT] });
+    expect(notesAt(d, 'A/Lt', 'info')).toEqual([]);
+    expect(notesAt(d, 'A/Lt', 'warning').find((n) => n.ruleId === Imdsv2RuleId.REPLACEMENT)?.text)
+      .toMatch(/LatestVersionNumber is exported to stack B, where AWS::AutoScaling::AutoScalingGroup Asg imports it: CloudFormation refuses to change an export in use/);
+    expect(entryAt(d, 'B/Asg').action).not.toBe('fixed');
+  });
+
+  test('GIVEN an ASG in stack B pinning version 1 of stack A\'s Lt WHEN the aspect rewrites THEN the fix is applied (only the template id is imported, and it does not change)', () => {
+    // WHEN
+    const d = deploy((app) => {
+      const a = new Stack(app, 'A');
+      const lt = optionalTemplate(a);
+      const b = new Stack(app, 'B');
+      new autoscaling.CfnAutoScalingGroup(b, 'Asg', {
+        minSize: '1', maxSize: '1', availabilityZones: ['a'], launchTemplate: { launchTemplateId: lt.ref, version: '1' },
+      });
+      return [a, b];
+    });
+
+    // THEN
+    expect(d.resources.A.Lt.Properties.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required' });
+    expect(entryAt(d, 'A/Lt')).toMatchObject({ action: 'fixed', ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED] });
+    expect(entryAt(d, 'B/Asg')).toMatchObject({ action: 'fixed', ruleIds: [Imdsv2RuleId.STALE_VERSION] });
+  });
+
+  test('GIVEN an ASG in a nested stack of A following A\'s Lt.LatestVersionNumber WHEN the aspect rewrites THEN the fix is applied (a nested stack gets a parameter, not an export)', () => {
+    // WHEN
+    let nested!: NestedStack;
+    const d = deploy((app) => {
+      const a = new Stack(app, 'A');
+      const lt = optionalTemplate(a);
+      nested = new NestedStack(a, 'Workers');
+      new autoscaling.CfnAutoScalingGroup(nested, 'Asg', {
+        minSize: '1', maxSize: '1', availabilityZones: ['a'], launchTemplate: { launchTemplateId: lt.ref, version: lt.attrLatestVersionNumber },
+      });
+      return [a];
+    });
+
+    // THEN
+    expect(d.resources.A.Lt.Properties.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required' });
+    expect(entryAt(d, 'A/Lt')).toMatchObject({ action: 'fixed', ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED] });
+    expect(entryAt(d, `${nested.node.path}/Asg`).action).toBe('fixed');
+  });
+
+  test('GIVEN the two stacks WHEN the nag pack checks the app THEN A\'s Lt breaks Imdsv2-Replacement', () => {
+    // GIVEN
+    const app = new App({ builtinCloudFormationValidation: false } as any);
+    build(app);
+
+    // WHEN
+    const found = violations(validate(app, Imdsv2RuleId.REPLACEMENT));
+
+    // THEN
+    expect(found).toEqual([`${Imdsv2RuleId.REPLACEMENT} A/Lt`]);
+  });
+
+  test('GIVEN the two stacks synthesized without the aspect WHEN the CLI scans the cloud assembly THEN A\'s Lt is reported Imdsv2-Replacement too', () => {
+    // GIVEN
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'imdsv2-export-'));
+    const app = new App({ outdir, builtinCloudFormationValidation: false } as any);
+    build(app);
+    app.synth();
+
+    // WHEN
+    const result = scanTemplates(loadInputs([outdir]), { rules: new Set(RULE_CATALOG.map((r) => r.id)), hostHopLimit: 1, containerHopLimit: 2 });
+
+    // THEN
+    const replacement = result.findings.filter((f) => f.ruleId === Imdsv2RuleId.REPLACEMENT);
+    expect(replacement.map((f) => f.logicalId)).toEqual(['Lt']);
+    expect(replacement[0].problem).toMatch(/exported to stack B, where AWS::AutoScaling::AutoScalingGroup Asg imports it/);
   });
 });
