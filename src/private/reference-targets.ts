@@ -1,7 +1,4 @@
-import {
-  CfnResource, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, ITokenResolver, Reference, Stack, StringConcat, Tokenization,
-  TokenizedStringFragments,
-} from 'aws-cdk-lib';
+import { CfnResource, DefaultTokenResolver, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, StringConcat, Tokenization } from 'aws-cdk-lib';
 
 /**
  * The CfnResources that the properties of `resource` reference through tokens (`ref`,
@@ -12,38 +9,55 @@ import {
  * properties cannot tell stack A's `Lt` from stack B's. The token can: this resolves the
  * resource once more and records the target of every `Reference` it meets.
  *
- * It renders the resource with `_toCloudFormation()`, the internal that
- * `renderedProperties` uses (render-resource.ts), under the same guard. `inner` does the
- * resolving: pass the resolver `renderedProperties` uses, so both resolve alike.
+ * It uses the internals `renderedProperties` uses (render-resource.ts): `_toCloudFormation()`,
+ * under the same guard, and the fields of a cached `Lazy`, which it produces without
+ * storing the value (the aspect runs before synthesis: a lazy resolved and cached now would
+ * keep that early value forever).
  */
-export function referencedResources(resource: CfnResource, inner: ITokenResolver = DEFAULT_RESOLVER): CfnResource[] {
+export function referencedResources(resource: CfnResource): CfnResource[] {
   const render = (resource as unknown as { _toCloudFormation?: () => unknown })._toCloudFormation;
   if (typeof render !== 'function') {
     throw new Error(`cdk-imdsv2: aws-cdk-lib no longer has CfnResource._toCloudFormation(); cannot read ${resource.node.path}`);
   }
   const found = new Set<CfnResource>();
-  const resolver = new ReferenceRecorder(inner, (target) => found.add(target));
+  const resolver = new ReferenceRecorder((target) => found.add(target));
   Tokenization.resolve(render.call(resource), { scope: Stack.of(resource), resolver, preparing: false });
   found.delete(resource);
   return [...found];
 }
 
-const DEFAULT_RESOLVER = new DefaultTokenResolver(new StringConcat());
+/** A `Lazy` with caching on, as aws-cdk-lib 2.x builds it (`LazyBase`: `producer`, `cache`, `_cached`). */
+interface CachedLazy {
+  readonly cache: true;
+  readonly producer: { produce(context: IResolveContext): unknown };
+}
 
-/** Resolves like `inner`, and reports the CfnResource behind every Reference token. */
-class ReferenceRecorder implements ITokenResolver {
-  public constructor(private readonly inner: ITokenResolver, private readonly record: (target: CfnResource) => void) {}
+function isCachedLazy(t: unknown): t is CachedLazy {
+  const lazy = t as Partial<CachedLazy> | undefined;
+  return lazy?.cache === true && typeof lazy.producer?.produce === 'function';
+}
+
+/** The cached lazy `t` is, or that it boxes (`Lazy.string()` returns a `LazyBox` around one). */
+function cachedLazyOf(t: unknown): CachedLazy | undefined {
+  if (isCachedLazy(t)) return t;
+  const inner = (t as { inner?: unknown } | undefined)?.inner;
+  return isCachedLazy(inner) ? inner : undefined;
+}
+
+/**
+ * aws-cdk-lib's default resolution (strings joined plainly: only references are wanted
+ * here, not the joined value), reporting the CfnResource behind every Reference token, and
+ * producing a cached lazy without caching it.
+ */
+class ReferenceRecorder extends DefaultTokenResolver {
+  public constructor(private readonly record: (target: CfnResource) => void) {
+    super(new StringConcat());
+  }
 
   public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
     if (Reference.isReference(t) && CfnResource.isCfnResource(t.target)) this.record(t.target);
-    return this.inner.resolveToken(t, context, postProcessor);
-  }
-
-  public resolveString(s: TokenizedStringFragments, context: IResolveContext): unknown {
-    return this.inner.resolveString(s, context);
-  }
-
-  public resolveList(l: string[], context: IResolveContext): unknown {
-    return this.inner.resolveList(l, context);
+    const lazy = cachedLazyOf(t);
+    if (!lazy) return super.resolveToken(t, context, postProcessor);
+    return postProcessor.postProcess(context.resolve(lazy.producer.produce(context)), context);
   }
 }
