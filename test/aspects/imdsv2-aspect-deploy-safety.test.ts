@@ -8,9 +8,9 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import { Imdsv2Aspect, Imdsv2AspectProps, Imdsv2ReportEntry, Imdsv2RuleId } from '../../src';
 import { RULE_CATALOG } from '../../src/nag/rule-catalog';
-import { validate, violations } from '../nag/utils';
 import { loadInputs } from '../../src/templates/load-templates';
 import { scanTemplates } from '../../src/templates/scan-templates';
+import { validate, violations } from '../nag/utils';
 
 // What REWRITE must never do: call a resource "fixed" while CloudFormation keeps it open,
 // or make a change that CloudFormation cannot deploy (a replacement of a resource with a
@@ -51,14 +51,14 @@ function deploy(build: (app: App) => Stack[], props: Imdsv2AspectProps = {}): De
   return { resources, notes, entries: aspect.entries };
 }
 
-function entryAt(d: Deployed, path: string): Imdsv2ReportEntry {
-  const found = d.entries.filter((e) => e.path === path);
-  if (found.length !== 1) throw new Error(`expected one report entry at ${path}, found ${found.length}`);
+function entryAt(d: Deployed, at: string): Imdsv2ReportEntry {
+  const found = d.entries.filter((e) => e.path === at);
+  if (found.length !== 1) throw new Error(`expected one report entry at ${at}, found ${found.length}`);
   return found[0];
 }
 
-function notesAt(d: Deployed, path: string, level?: string): Note[] {
-  return d.notes.filter((n) => n.path === path && (level === undefined || n.level === level));
+function notesAt(d: Deployed, at: string, level?: string): Note[] {
+  return d.notes.filter((n) => n.path === at && (level === undefined || n.level === level));
 }
 
 const LATEST = (lt: string) => ({ 'Fn::GetAtt': [lt, 'LatestVersionNumber'] });

@@ -13,7 +13,9 @@ describe('referencedResources', () => {
     const ltB = new ec2.CfnLaunchTemplate(b, 'Lt', { launchTemplateData: {} });
     let desired = '1';
     const asg = new autoscaling.CfnAutoScalingGroup(b, 'Asg', {
-      minSize: '1', maxSize: '5', availabilityZones: ['a'],
+      minSize: '1',
+      maxSize: '5',
+      availabilityZones: ['a'],
       desiredCapacity: Lazy.string({ produce: () => desired }),
       launchTemplate: { launchTemplateId: ltA.ref, version: ltA.attrLatestVersionNumber },
     });
