@@ -28,12 +28,38 @@ export interface ResourceAdapter {
   versionChangeImpact(view: ResourceView): Impact;
   /** Problems specific to the type that the common rules do not see. */
   extraProblems?(view: ResourceView): TypeProblem[];
+  /**
+   * The physical name the resource is given, when one is set (LaunchConfigurationName,
+   * NodegroupName …). CloudFormation cannot replace a resource with a custom name (it
+   * creates the new one before deleting the old, and the names clash: the deploy fails),
+   * so a fix that replaces it is never applied, whatever allowReplacement says.
+   */
+  customName?(view: ResourceView): CustomName | undefined;
+}
+
+/** A custom physical name, and what to do about a fix that would replace the resource. */
+export interface CustomName {
+  /** The property and its value, for messages, e.g. "LaunchConfigurationName 'web-lc'". */
+  readonly name: string;
+  /** What a person can do instead. */
+  readonly remedy: string;
+}
+
+/** `customName` for a resource named by the top-level property `property`. */
+export function namedBy(property: string, remedy: string): (view: ResourceView) => CustomName | undefined {
+  return (view) => {
+    const v = valueAt(view.properties, [property]);
+    if (v === undefined || v === null) return undefined;
+    return { name: `${property} ${typeof v === 'string' ? `'${v}'` : '(computed at deploy time)'}`, remedy };
+  };
 }
 
 /** Where a resource keeps IMDS settings of its own, and how to write them. */
 export interface SettingsCarrier {
   readonly supportsHopLimit: boolean;
   readonly changeImpact: Impact;
+  /** True when writing them replaces the resource itself (a launch configuration). */
+  readonly replacesResource?: boolean;
   read(view: ResourceView): MetadataState;
   /** True when the settings object itself is an intrinsic: nothing can be merged into it. */
   isOpaque(view: ResourceView): boolean;

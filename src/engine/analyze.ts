@@ -261,6 +261,19 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
 
   function applyOwnChange(node: Node, carrier: SettingsCarrier, change: MetadataChange) {
     if (change.httpTokens === undefined && change.hopLimit === undefined) return;
+    const named = carrier.replacesResource ? node.adapter.customName?.(node.view) : undefined;
+    if (named) {
+      // Writing its settings replaces it, and a resource with a custom name cannot be replaced.
+      node.findings = node.findings.map((f) => ({ ...f, fixable: false }));
+      node.openAfter = true;
+      add(node, {
+        ruleId: Rule.REPLACEMENT,
+        fixable: false,
+        problem: `changing its metadata options replaces it, and CloudFormation cannot replace a resource with a custom name (${named.name}): the deploy would fail`,
+        remedy: named.remedy,
+      });
+      return;
+    }
     node.patches.push(...carrier.write(node.view, change));
     node.change = { ...node.change, ...change };
     node.changed = true;
@@ -268,23 +281,43 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
   }
 
   // 3. The hidden cascade: a changed launch template re-versions every consumer that follows
-  //    it through Fn::GetAtt; for an instance or an EC2 fleet that is a replacement on deploy.
+  //    its LatestVersionNumber; for an instance or an EC2 fleet that is a replacement on deploy.
+  //    (DefaultVersionNumber does not move: CloudFormation never changes a template's default
+  //    version, cloudformation-coverage-roadmap #1518.)
+  //    And a LatestVersionNumber that another top-level stack imports cannot change at all:
+  //    CloudFormation refuses to update an export in use, so the template's stack fails to
+  //    deploy (whatever allowReplacement says). A consumer that pins a number or follows the
+  //    default version imports only the template id, which does not change.
+  const deployment = (view: ResourceView) => lookup.deploymentOf?.(view);
   for (const node of nodes.values()) {
-    if (node.view.type !== 'AWS::EC2::LaunchTemplate' || !node.changed || policy.allowReplacement) continue;
-    const replaced = node.consumers.filter((l) =>
-      (l.version.kind === 'latest' || l.version.kind === 'default') && l.version.byGetAtt
+    if (node.view.type !== 'AWS::EC2::LaunchTemplate' || !node.changed) continue;
+    const replaced = policy.allowReplacement ? [] : node.consumers.filter((l) => followsLatestByGetAtt(l.version)
       && l.consumer.adapter.versionChangeImpact(l.consumer.view) === Impact.REPLACEMENT);
-    if (replaced.length === 0) continue;
+    const home = deployment(node.view);
+    const importers = home === undefined ? [] : node.consumers.filter((l) => followsLatestByGetAtt(l.version)
+      && deployment(l.consumer.view) !== undefined && deployment(l.consumer.view) !== home);
+    if (replaced.length === 0 && importers.length === 0) continue;
     node.patches = [];
     node.changed = false;
     node.impact = Impact.NONE;
     node.openAfter = true;
     node.findings = node.findings.map((f) => ({ ...f, fixable: false }));
+    if (importers.length > 0) {
+      const stacks = [...new Set(importers.map((l) => deployment(l.consumer.view)!))].join(', ');
+      const names = importers.map((l) => `${l.consumer.view.type} ${l.consumer.view.logicalId}`).join(', ');
+      add(node, {
+        ruleId: Rule.REPLACEMENT,
+        fixable: false,
+        problem: `changing this launch template makes a new version, and its LatestVersionNumber is exported to stack ${stacks}, where ${names} import${importers.length === 1 ? 's' : ''} it: CloudFormation refuses to change an export in use, so the deploy would fail`,
+        remedy: 'move the consumers into this launch template\'s stack, or give them a launch template in their own stack, then fix it there',
+      });
+    }
+    if (replaced.length === 0) continue;
     const names = replaced.map((l) => `${l.consumer.view.type} ${l.consumer.view.logicalId}`).join(', ');
     add(node, {
       ruleId: Rule.REPLACEMENT,
       fixable: false,
-      problem: `changing this launch template makes a new version, and ${names} follow${replaced.length === 1 ? 's' : ''} its ${replaced[0].version.kind === 'latest' ? 'LatestVersionNumber' : 'DefaultVersionNumber'}: ${replaced.length === 1 ? 'it is' : 'they are'} replaced on deploy although ${replaced.length === 1 ? 'its' : 'their'} template text does not change`,
+      problem: `changing this launch template makes a new version, and ${names} follow${replaced.length === 1 ? 's' : ''} its LatestVersionNumber: ${replaced.length === 1 ? 'it is' : 'they are'} replaced on deploy although ${replaced.length === 1 ? 'its' : 'their'} template text does not change`,
       remedy: 'close instances through their own MetadataOptions (done for AWS::EC2::Instance), give other consumers a template of their own, or set allowReplacement: true',
     });
   }
@@ -352,13 +385,24 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     if (isInstance) {
       // A running instance keeps the settings it was launched with, whatever its template
       // becomes; its own MetadataOptions win over the template's and change with no interruption.
-      if (!lt.compliantAsWritten || l.version.kind === 'unknown') {
+      const reopened = reopensDisabledEndpoint(node, lt);
+      if (!lt.compliantAsWritten || l.version.kind === 'unknown' || reopened) {
         node.compliantAsWritten = false;
         closeInstanceThroughOwnOptions(node, l.version.kind === 'unknown'
           ? `the version of ${name} it launches from is decided at deploy time`
-          : `${name} it launches from leaves IMDSv1 reachable`);
+          : reopened ?? `${name} it launches from leaves IMDSv1 reachable`);
       }
-      if (lt.changed && l.version.kind !== 'pinned' && l.version.kind !== 'unknown' && l.version.byGetAtt) {
+      if (reopened) {
+        // The template's hop limit was never checked (no IMDS there); now it is the instance's.
+        const ltHop = lt.adapter.settings!.read(lt.view).hopLimit;
+        const own = node.adapter.settings!.read(node.view);
+        if (own.hopLimit === undefined && typeof ltHop === 'number') {
+          const change: { hopLimit?: number } = {};
+          planHopLimit(node, { hopLimit: ltHop }, false, change, false);
+          applyOwnChange(node, node.adapter.settings!, change);
+        }
+      }
+      if (lt.changed && followsLatestByGetAtt(l.version)) {
         node.impact = worst(node.impact, Impact.REPLACEMENT); // only reached with allowReplacement
       }
       return;
@@ -373,7 +417,6 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     const consumerImpact = node.adapter.versionChangeImpact(node.view);
     switch (l.version.kind) {
       case 'latest':
-      case 'default':
         node.impact = worst(node.impact, l.version.byGetAtt ? consumerImpact : Impact.REFRESH);
         return;
       case 'unknown':
@@ -385,12 +428,21 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
           remedy: `use Fn::GetAtt ${lt.view.logicalId}.LatestVersionNumber, or acknowledge Imdsv2-Unverifiable`,
         });
         return;
+      case 'default':
+      // CloudFormation never moves a launch template's default version when it updates the
+      // template (cloudformation-coverage-roadmap #1518): a consumer on the default version
+      // (no Version, '$Default', Fn::GetAtt DefaultVersionNumber) keeps launching version 1,
+      // exactly like one that pins a number.
       case 'pinned': {
-        const replaces = consumerImpact === Impact.REPLACEMENT && !policy.allowReplacement;
+        const named = consumerImpact === Impact.REPLACEMENT ? node.adapter.customName?.(node.view) : undefined;
+        const replaces = consumerImpact === Impact.REPLACEMENT && (!policy.allowReplacement || named !== undefined);
+        const problem = l.version.kind === 'pinned'
+          ? `it pins version ${l.version.number} of ${name}, which keeps launching with the old settings once the fix makes a new version`
+          : `it launches the default version of ${name} (${defaultHow(valueAt(node.view.properties, [...l.use.specPath, l.use.versionKey]))}): CloudFormation does not move the default version when it updates the template, so it keeps launching with the old settings once the fix makes a new version`;
         const reported = add(node, {
           ruleId: Rule.STALE_VERSION,
           fixable: !replaces,
-          problem: `it pins version ${l.version.number} of ${name}, which keeps launching with the old settings once the fix makes a new version`,
+          problem,
           remedy: `follow ${lt.view.logicalId}.LatestVersionNumber`,
         });
         if (!reported) {
@@ -399,7 +451,12 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
         }
         if (replaces) {
           node.openAfter = true;
-          add(node, {
+          add(node, named ? {
+            ruleId: Rule.REPLACEMENT,
+            fixable: false,
+            problem: `moving it to another version of ${name} replaces it on deploy, and CloudFormation cannot replace a resource with a custom name (${named.name}): the deploy would fail`,
+            remedy: named.remedy,
+          } : {
             ruleId: Rule.REPLACEMENT,
             fixable: false,
             problem: `moving it to another version of ${name} replaces it on deploy`,
@@ -412,6 +469,19 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
         return;
       }
     }
+  }
+
+  /**
+   * An instance's own fields win over its template's, field by field: its own
+   * HttpEndpoint 'enabled' over a template's 'disabled' turns IMDS back on, with the
+   * template's HttpTokens. Returns why it is open then, or undefined.
+   */
+  function reopensDisabledEndpoint(node: Node, lt: Node): string | undefined {
+    const own = node.adapter.settings!.read(node.view);
+    const template = lt.adapter.settings!.read(lt.view);
+    if (own.httpEndpoint !== 'enabled' || template.httpEndpoint !== 'disabled' || template.httpTokens === 'required') return undefined;
+    if (lt.adapter.settings!.isOpaque(lt.view)) return undefined; // the template carries an Unverifiable finding
+    return `its own HttpEndpoint 'enabled' overrides the 'disabled' of launch template ${lt.view.logicalId}, whose HttpTokens is ${show(template.httpTokens)} (an instance's own fields win over its template's)`;
   }
 
   function closeInstanceThroughOwnOptions(node: Node, why: string) {
@@ -437,7 +507,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     node.compliantAsWritten = false;
     const container = node.adapter.isContainerHost(node.view);
     const metadataOptions = { HttpTokens: 'required', HttpPutResponseHopLimit: container ? policy.containerHopLimit : policy.hostHopLimit };
-    const replaces = missing.impact === Impact.REPLACEMENT && !policy.allowReplacement;
+    const named = missing.impact === Impact.REPLACEMENT ? node.adapter.customName?.(node.view) : undefined;
+    const replaces = missing.impact === Impact.REPLACEMENT && (!policy.allowReplacement || named !== undefined);
     const fixable = !replaces && !missing.blocker;
     const reported = add(node, {
       ruleId: Rule.TOKENS_REQUIRED,
@@ -452,10 +523,16 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       return;
     }
     if (replaces) {
-      add(node, {
+      const how = `giving it a launch template ${node.view.type === 'AWS::EKS::Nodegroup' ? 'cannot be done in place: the node group must be recreated' : 'replaces it on deploy'}`;
+      add(node, named ? {
         ruleId: Rule.REPLACEMENT,
         fixable: false,
-        problem: `giving it a launch template ${node.view.type === 'AWS::EKS::Nodegroup' ? 'cannot be done in place: the node group must be recreated' : 'replaces it on deploy'}`,
+        problem: `${how}, and CloudFormation cannot replace a resource with a custom name (${named.name}): the deploy would fail`,
+        remedy: named.remedy,
+      } : {
+        ruleId: Rule.REPLACEMENT,
+        fixable: false,
+        problem: how,
         remedy: 'recreate it with a launch template (e.g. under a new id), or set allowReplacement: true',
       });
     }
@@ -522,6 +599,17 @@ function versionLabel(v: VersionRef): string {
     case 'unknown': return '(unresolved)';
     default: return v.byGetAtt ? v.kind : `$${v.kind === 'latest' ? 'Latest' : 'Default'}`;
   }
+}
+
+/** True when a consumer follows `Fn::GetAtt [LT, LatestVersionNumber]`: any change to LT re-versions it. */
+function followsLatestByGetAtt(v: VersionRef): boolean {
+  return v.kind === 'latest' && v.byGetAtt;
+}
+
+/** How a consumer names the default version (its raw Version value), for messages. */
+function defaultHow(raw: Json): string {
+  if (raw === undefined || raw === null) return 'no Version';
+  return typeof raw === 'string' ? `Version '${raw}'` : 'Version Fn::GetAtt DefaultVersionNumber';
 }
 
 /** Classify a launch template Version value. */

@@ -34,6 +34,13 @@ export interface ResourceLookup {
   resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined;
   /** True when `ruleId` is acknowledged on the resource or one of its scopes. */
   isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean;
+  /**
+   * The top-level stack that deploys `view` (a nested stack's resources belong to its
+   * top-level stack), or undefined when the front door cannot tell. A value that one of
+   * them reads from another is a CloudFormation export (across regions, a CDK
+   * ExportsWriter value), which cannot change while another stack imports it.
+   */
+  deploymentOf?(view: ResourceView): string | undefined;
 }
 
 /** What the enforcement policy asks for. */

@@ -237,6 +237,10 @@ class CrossStackLookup implements ResourceLookup {
     return this.resources.isAcknowledged(view, ruleId);
   }
 
+  public deploymentOf(view: ResourceView): string {
+    return this.resources.deploymentOf(view);
+  }
+
   private standIns(value: unknown): unknown {
     if (Array.isArray(value)) return value.map((v) => this.standIns(v));
     if (typeof value !== 'object' || value === null) return value;

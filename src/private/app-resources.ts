@@ -1,6 +1,7 @@
 import { Aspects, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Instance, InstanceRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
+import { referencedResources } from './reference-targets';
 import { renderedProperties } from './render-resource';
 import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
 import { ResourceLookup, ResourceView } from '../engine/model';
@@ -21,6 +22,8 @@ export class AppResources implements ResourceLookup {
   private readonly byStack = new Map<Stack, Map<string, CfnResource>>();
   private readonly byLogicalId = new Map<string, CfnResource[]>();
   private readonly acks = new Map<IConstruct, ReadonlySet<string>>();
+  /** The resources each resource references through tokens, read when first needed. */
+  private readonly references = new Map<CfnResource, CfnResource[]>();
 
   /** Index `resource` (an IMDS-bearing CfnResource) and return its view. */
   public add(resource: CfnResource): ResourceView {
@@ -62,12 +65,33 @@ export class AppResources implements ResourceLookup {
     if (!isIntrinsic(value)) return undefined;
     const ref = value.Ref ?? (Array.isArray(value['Fn::GetAtt']) ? value['Fn::GetAtt'][0] : undefined);
     if (typeof ref !== 'string') return undefined;
-    const own = this.byStack.get(Stack.of(this.resourceOf(from)))?.get(ref);
+    const resource = this.resourceOf(from);
+    const own = this.byStack.get(Stack.of(resource))?.get(ref);
+    const same = this.byLogicalId.get(ref) ?? [];
+    if (own && same.length === 1) return this.views.get(own);
+    // At aspect time a reference into another stack still reads as { Ref: LogicalId } (CDK
+    // makes the export later), so with that id in several stacks (or only in another one)
+    // the target is read off the reference token itself, not guessed from the id.
+    const targets = this.referencedBy(resource).filter((t) => Stack.of(t).resolve(t.logicalId) === ref);
+    if (targets.length === 1) return this.views.get(targets[0]); // undefined: not one the engine sees
+    if (targets.length > 1) return undefined; // several referenced under that id: which one is at `path` is unknown
+    // No token: a literal { Ref } (an override) names a resource of its own template. The
+    // logical-id fallback is kept for a target that cannot be known, when unambiguous.
     if (own) return this.views.get(own);
-    // At aspect time a reference into another stack still reads as that stack's own
-    // { Ref: LogicalId } (exports are made later): accept it when the id is unambiguous.
-    const elsewhere = this.byLogicalId.get(ref) ?? [];
-    return elsewhere.length === 1 ? this.views.get(elsewhere[0]) : undefined;
+    return same.length === 1 ? this.views.get(same[0]) : undefined;
+  }
+
+  private referencedBy(resource: CfnResource): CfnResource[] {
+    let found = this.references.get(resource);
+    if (!found) this.references.set(resource, found = referencedResources(resource));
+    return found;
+  }
+
+  /** The top-level stack (a nested stack's parent, up the chain): what one CloudFormation deploy updates. */
+  public deploymentOf(view: ResourceView): string {
+    let stack = Stack.of(this.resourceOf(view));
+    while (stack.nestedStackParent) stack = stack.nestedStackParent;
+    return stack.node.path;
   }
 
   public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {

@@ -108,6 +108,16 @@ export class TemplateResources implements ResourceLookup {
     return this.follow(entry.template, valueAt(from.properties, path), 0);
   }
 
+  /**
+   * The top-level template that deploys `view`: a nested template belongs to its parent's
+   * deployment (the parent passes parameters, not exports), up the chain.
+   */
+  public deploymentOf(view: ResourceView): string {
+    let template = this.entry(view).template;
+    while (template.parent) template = template.parent.template;
+    return template.stackName ?? template.name;
+  }
+
   public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
     const key = `${view.key}|${ruleId}`;
     const cached = this.ackCache.get(key);

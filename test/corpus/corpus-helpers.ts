@@ -246,6 +246,9 @@ export function flatName(rel: string): string {
  * which fields it brings.
  */
 export function changedPaths(a: unknown, b: unknown, prefix = ''): string[] {
+  // An intrinsic ({ Ref } or { 'Fn::…' }) is one value: a Version the aspect adds or
+  // changes is reported as `….Version`, not as the leaves of its Fn::GetAtt.
+  if (isIntrinsicValue(a) || isIntrinsicValue(b)) return JSON.stringify(a) === JSON.stringify(b) ? [] : [prefix];
   if (isContainer(a) || isContainer(b)) {
     // An object or array against anything else (a missing value included) is compared
     // leaf by leaf against an empty one of the same kind.
@@ -257,6 +260,12 @@ export function changedPaths(a: unknown, b: unknown, prefix = ''): string[] {
     return [...keys].flatMap((k) => changedPaths(left[k], right[k], prefix ? `${prefix}.${k}` : k));
   }
   return a === b ? [] : [prefix];
+}
+
+function isIntrinsicValue(v: unknown): boolean {
+  if (!isContainer(v) || Array.isArray(v)) return false;
+  const keys = Object.keys(v);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
 }
 
 function isContainer(v: unknown): v is object {

@@ -49,13 +49,7 @@ const EXCLUDED: Readonly<Record<string, { reason: string; error: RegExp }>> = {
  * Empty it as they are fixed: the suite asserts it is exactly what is found, so it fails
  * both when one is fixed and when a new one breaks.
  */
-const KNOWN_ENGINE_GAPS: Readonly<Record<string, readonly string[]>> = {
-  // The node group names the launch template with no Version, i.e. its default version.
-  // CloudFormation does not move the default version when it updates the template, so the
-  // node group keeps launching version 1 (HttpTokens optional) although the aspect reports
-  // it 'fixed'. Expected: Imdsv2-StaleVersion and Version → Fn::GetAtt LatestVersionNumber.
-  'EKS/template.json': ['old version: ManagedNodeGroup → LaunchTemplate: Version (none)'],
-};
+const KNOWN_ENGINE_GAPS: Readonly<Record<string, readonly string[]>> = {};
 
 /**
  * Rule ids a finding may keep, as a warning, after REWRITE (everything else must be fixed or

@@ -100,7 +100,8 @@ describe('Imdsv2-TokensRequired', () => {
     const app = new App();
     const shared = lt(new Stack(app, 'Shared', { env: ENV }), 'Lt', { httpTokens: 'optional' });
     group(new Stack(app, 'Consumer', { env: ENV }), 'Asg', { LaunchTemplate: spec(shared) });
-    expect(violations(validate(app))).toEqual(['Imdsv2-TokensRequired Shared/Lt']);
+    // …and the template's fix cannot be deployed: its LatestVersionNumber is an export in use.
+    expect(violations(validate(app))).toEqual(['Imdsv2-TokensRequired Shared/Lt', 'Imdsv2-Replacement Shared/Lt']);
   });
 
   test('GIVEN Validations.acknowledge on the resource or a scope above it THEN not reported', () => {

@@ -78,7 +78,7 @@ describe('references across templates', () => {
     expect(found(result)).toEqual(['Imdsv2-TokensRequired LT', 'Imdsv2-StaleVersion ASG']);
   });
 
-  test('GIVEN the version imported too (as CDK writes it) THEN the consumer follows the latest version: only the template is reported', () => {
+  test('GIVEN the version imported too (as CDK writes it) THEN the consumer follows the latest version: only the template is reported, and its fix is an export in use', () => {
     const exporting = template({ LT: LT_OPTIONAL }, {
       Outputs: {
         Id: { Value: { Ref: 'LT' }, Export: { Name: 'P:LtId' } },
@@ -86,7 +86,7 @@ describe('references across templates', () => {
       },
     });
     const consumer = template({ ASG: asg({ 'Fn::ImportValue': 'P:LtId' }, { 'Fn::ImportValue': 'P:LtVersion' }) });
-    expect(found(scanFiles({ 'a.json': exporting, 'b.json': consumer }))).toEqual(['Imdsv2-TokensRequired LT']);
+    expect(found(scanFiles({ 'a.json': exporting, 'b.json': consumer }))).toEqual(['Imdsv2-TokensRequired LT', 'Imdsv2-Replacement LT']);
   });
 
   test('GIVEN Fn::ImportValue of an export that is not in the set THEN Unverifiable', () => {

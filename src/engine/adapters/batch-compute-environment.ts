@@ -1,4 +1,4 @@
-import { ResourceAdapter, standardUse } from '../adapter';
+import { ResourceAdapter, namedBy, standardUse } from '../adapter';
 import { stringAt, valueAt } from '../json';
 import { Impact, ResourceView } from '../model';
 
@@ -23,7 +23,7 @@ function changeImpact(view: ResourceView): Impact {
  */
 export const batchComputeEnvironment: ResourceAdapter = {
   type: 'AWS::Batch::ComputeEnvironment',
-  properties: ['Type', 'ComputeResources'],
+  properties: ['Type', 'ComputeResources', 'ComputeEnvironmentName'],
   launchTemplates: (view) => runsEc2(view) ? standardUse(view, ['ComputeResources', 'LaunchTemplate']) : [],
   withoutLaunchTemplate: (view) => runsEc2(view) ? {
     specPath: ['ComputeResources', 'LaunchTemplate'],
@@ -34,4 +34,7 @@ export const batchComputeEnvironment: ResourceAdapter = {
   } : undefined,
   isContainerHost: () => true,
   versionChangeImpact: changeImpact,
+  // Only matters where a change replaces it (allocation strategies Batch cannot update in place).
+  customName: namedBy('ComputeEnvironmentName',
+    'remove ComputeEnvironmentName (CloudFormation then names it and can replace it), or use an allocation strategy Batch updates in place (BEST_FIT_PROGRESSIVE, SPOT_CAPACITY_OPTIMIZED, SPOT_PRICE_CAPACITY_OPTIMIZED)'),
 };

@@ -1,4 +1,4 @@
-import { ResourceAdapter } from '../adapter';
+import { ResourceAdapter, namedBy } from '../adapter';
 import { valueAt } from '../json';
 import { Impact } from '../model';
 
@@ -9,7 +9,7 @@ import { Impact } from '../model';
  */
 export const eksNodegroup: ResourceAdapter = {
   type: 'AWS::EKS::Nodegroup',
-  properties: ['LaunchTemplate', 'DiskSize', 'RemoteAccess'],
+  properties: ['LaunchTemplate', 'DiskSize', 'RemoteAccess', 'NodegroupName'],
   launchTemplates: (view) => {
     const spec = valueAt(view.properties, ['LaunchTemplate']);
     if (spec === undefined || spec === null) return [];
@@ -30,4 +30,10 @@ export const eksNodegroup: ResourceAdapter = {
   },
   isContainerHost: () => true,
   versionChangeImpact: () => Impact.REFRESH,
+  // Recreating a named node group (even under a new logical id) makes CloudFormation create
+  // the new group, with the same name, before deleting the old one: EKS refuses the name.
+  // Dropping or changing the name is not done for the user either: kubectl contexts, the
+  // cluster autoscaler and IAM policies may refer to it. So it is reported, never applied.
+  customName: namedBy('NodegroupName',
+    'create a node group with a launch template that requires tokens under another name (e.g. an Imdsv2EksNodegroup), move the workloads, then delete this one; or remove NodegroupName and set allowReplacement: true'),
 };
