@@ -3,10 +3,11 @@ import * as path from 'path';
 import { Annotations, CfnResource, IAspect, Stage, Token } from 'aws-cdk-lib';
 import { CfnLaunchTemplate } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
+import { deployImpactOf } from './deploy-impact';
 import { EnforcementMode } from './enforcement-mode';
-import { Imdsv2ReportEntry } from './imdsv2-report';
+import { Imdsv2Action, Imdsv2DeployImpact, Imdsv2ReportEntry } from './imdsv2-report';
 import { analyze } from '../engine/analyze';
-import { Finding, Patch, ResourceVerdict } from '../engine/model';
+import { Finding, Impact, Patch, ResourceVerdict } from '../engine/model';
 import { RESOURCE_TABLE } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
@@ -217,8 +218,8 @@ export class Imdsv2Aspect implements IAspect {
       before: verdict.before,
       after: rewrite ? verdict.after : verdict.before,
       action: actionOf(this.mode, verdict),
-      impact: applied || (rewrite && verdict.impact !== 'none') ? verdict.impact : 'none',
-      ruleIds: [...new Set(verdict.findings.map((f) => f.ruleId as string))],
+      impact: applied || (rewrite && verdict.impact !== Impact.NONE) ? deployImpactOf(verdict.impact) : Imdsv2DeployImpact.NONE,
+      ruleIds: [...new Set(verdict.findings.map((f) => f.ruleId))],
     };
   }
 
@@ -237,16 +238,16 @@ export class Imdsv2Aspect implements IAspect {
   }
 }
 
-function actionOf(mode: EnforcementMode, v: ResourceVerdict): string {
-  if (v.compliantAsWritten && v.findings.length === 0) return 'compliant';
-  if (v.findings.length === 0 && v.acknowledgedThroughSource) return 'acknowledged';
+function actionOf(mode: EnforcementMode, v: ResourceVerdict): Imdsv2Action {
+  if (v.compliantAsWritten && v.findings.length === 0) return Imdsv2Action.COMPLIANT;
+  if (v.findings.length === 0 && v.acknowledgedThroughSource) return Imdsv2Action.ACKNOWLEDGED;
   if (mode === EnforcementMode.REWRITE) {
-    if (v.compliantAfter && (v.patches.length > 0 || v.impact !== 'none')) return 'fixed';
-    if (v.patches.length > 0) return 'partly fixed';
+    if (v.compliantAfter && (v.patches.length > 0 || v.impact !== Impact.NONE)) return Imdsv2Action.FIXED;
+    if (v.patches.length > 0) return Imdsv2Action.PARTLY_FIXED;
   }
-  if (v.findings.length > 0) return mode === EnforcementMode.REJECT ? 'rejected' : 'reported';
-  if (v.acknowledged.length > 0) return 'acknowledged';
-  return mode === EnforcementMode.REWRITE && v.compliantAfter ? 'fixed' : 'open (see its launch template)';
+  if (v.findings.length > 0) return mode === EnforcementMode.REJECT ? Imdsv2Action.REJECTED : Imdsv2Action.REPORTED;
+  if (v.acknowledged.length > 0) return Imdsv2Action.ACKNOWLEDGED;
+  return mode === EnforcementMode.REWRITE && v.compliantAfter ? Imdsv2Action.FIXED : Imdsv2Action.OPEN_THROUGH_SOURCE;
 }
 
 function checkHopLimit(name: string, value: number): number {

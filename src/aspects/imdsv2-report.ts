@@ -1,3 +1,37 @@
+import { Imdsv2RuleId } from '../engine/rule-id';
+
+/** What `Imdsv2Aspect` did with one IMDS-bearing resource. */
+export enum Imdsv2Action {
+  /** Nothing to do: compliant as written. */
+  COMPLIANT = 'compliant',
+  /** Fixed (REWRITE), through its own settings or what it launches from. */
+  FIXED = 'fixed',
+  /** Some findings fixed (REWRITE), others reported as warnings. */
+  PARTLY_FIXED = 'partly fixed',
+  /** Findings reported as warnings, nothing changed. */
+  REPORTED = 'reported',
+  /** Findings reported as errors (REJECT): synthesis fails. */
+  REJECTED = 'rejected',
+  /** What it breaks is acknowledged, on it or on what it launches from. */
+  ACKNOWLEDGED = 'acknowledged',
+  /** Open through what it launches from, whose own entry carries the findings (REPORT, REJECT). */
+  OPEN_THROUGH_SOURCE = 'open (see what it launches from)',
+}
+
+/** What a change to an IMDS-bearing resource does when it is deployed. */
+export enum Imdsv2DeployImpact {
+  /** Nothing is changed. */
+  NONE = 'none',
+  /** An update with no interruption (an instance's MetadataOptions, ImageBuilder, SageMaker, AppStream, Beanstalk). */
+  NO_INTERRUPTION = 'no interruption',
+  /** The launch template gets a new version. */
+  NEW_VERSION = 'new launch template version',
+  /** New instances get the new settings; running instances keep theirs until refreshed. */
+  REFRESH = 'running instances keep old settings until refreshed',
+  /** The resource is replaced or recreated (only with `allowReplacement`). */
+  REPLACEMENT = 'replacement',
+}
+
 /**
  * One IMDS-bearing resource in the report of `Imdsv2Aspect`.
  *
@@ -15,16 +49,10 @@ export interface Imdsv2ReportEntry {
   readonly before: string;
   /** Its IMDS settings in the synthesized template. */
   readonly after: string;
-  /**
-   * What the aspect did: `compliant` (nothing to do), `fixed`, `partly fixed`,
-   * `reported` (warnings), `rejected` (errors) or `acknowledged`.
-   */
-  readonly action: string;
-  /**
-   * What the change does on deploy: `none`, `no interruption`, `new launch template
-   * version`, `running instances keep old settings until refreshed` or `replacement`.
-   */
-  readonly impact: string;
+  /** What the aspect did. */
+  readonly action: Imdsv2Action;
+  /** What the change does on deploy (`NONE` when nothing was changed). */
+  readonly impact: Imdsv2DeployImpact;
   /** The rule ids it was found to break (fixed or not). */
-  readonly ruleIds: string[];
+  readonly ruleIds: Imdsv2RuleId[];
 }

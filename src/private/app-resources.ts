@@ -1,8 +1,7 @@
 import { Aspects, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Instance, InstanceRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
-import { referencedResources } from './reference-targets';
-import { renderedProperties } from './render-resource';
+import { referencedResources, renderedProperties } from './render-resource';
 import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
 import { ResourceLookup, ResourceView } from '../engine/model';
 import { adapterFor } from '../engine/resource-table';

@@ -1,4 +1,4 @@
-import { CfnResource, DefaultTokenResolver, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Stack, Tokenization } from 'aws-cdk-lib';
+import { CfnResource, DefaultTokenResolver, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 
 /**
@@ -16,15 +16,12 @@ import { IConstruct } from 'constructs';
  *
  * aws-cdk-lib has no public API for this: `_toCloudFormation()` and the fields of its
  * `Lazy` values are internal. They are the only internals this library uses, kept in this
- * file; test/private/render-resource.test.ts fails loudly if aws-cdk-lib changes them.
+ * file; test/private/render-resource.test.ts and reference-targets.test.ts fail loudly if
+ * aws-cdk-lib changes them.
  */
 export function renderedProperties(resource: CfnResource, only?: readonly string[]): Record<string, unknown> {
-  const render = (resource as unknown as { _toCloudFormation?: () => unknown })._toCloudFormation;
-  if (typeof render !== 'function') {
-    throw new Error(`cdk-imdsv2: aws-cdk-lib no longer has CfnResource._toCloudFormation(); cannot read ${resource.node.path}`);
-  }
   // The template is a token (a PostResolveToken) wrapping the Resources section.
-  const template = resolveWithoutTrace(resource, render.call(resource)) as {
+  const template = resolveWithoutTrace(resource, unresolvedTemplateOf(resource)) as {
     Resources?: Record<string, { Properties?: Record<string, unknown> }>;
   };
   const entries = Object.values(template?.Resources ?? {});
@@ -36,6 +33,32 @@ export function renderedProperties(resource: CfnResource, only?: readonly string
     if (properties[name] !== undefined) picked[name] = properties[name];
   }
   return picked;
+}
+
+/**
+ * The CfnResources that the properties of `resource` reference through tokens (`ref`,
+ * `getAtt`, an L2's `launchTemplateId` …), whatever stack they are in.
+ *
+ * At aspect time a reference into another stack still resolves to `{ Ref: LogicalId }`
+ * (CDK turns it into an export/import only when the app is prepared), so the resolved
+ * properties cannot tell stack A's `Lt` from stack B's. The token can: this resolves the
+ * resource once more, without trace, and records the target of every `Reference` it meets.
+ */
+export function referencedResources(resource: CfnResource): CfnResource[] {
+  const found = new Set<CfnResource>();
+  const resolver = new UncachedLazyResolver(CLOUDFORMATION_JOIN, (target) => found.add(target));
+  Tokenization.resolve(unresolvedTemplateOf(resource), { scope: Stack.of(resource), resolver, preparing: false });
+  found.delete(resource);
+  return [...found];
+}
+
+/** `resource._toCloudFormation()`: its template fragment, tokens unresolved. */
+function unresolvedTemplateOf(resource: CfnResource): unknown {
+  const render = (resource as unknown as { _toCloudFormation?: () => unknown })._toCloudFormation;
+  if (typeof render !== 'function') {
+    throw new Error(`cdk-imdsv2: aws-cdk-lib no longer has CfnResource._toCloudFormation(); cannot read ${resource.node.path}`);
+  }
+  return render.call(resource);
 }
 
 /**
@@ -85,7 +108,13 @@ const CLOUDFORMATION_JOIN: IFragmentConcatenator = {
  * cached (its `_cached` field stays empty, so synthesis produces it again, later).
  */
 class UncachedLazyResolver extends DefaultTokenResolver {
+  /** @param onReference called with the CfnResource behind every Reference token met */
+  public constructor(concat: IFragmentConcatenator, private readonly onReference?: (target: CfnResource) => void) {
+    super(concat);
+  }
+
   public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
+    if (this.onReference && Reference.isReference(t) && CfnResource.isCfnResource(t.target)) this.onReference(t.target);
     const lazy = cachedLazyOf(t);
     if (lazy === undefined) return super.resolveToken(t, context, postProcessor);
     const produced = context.resolve(lazy.producer.produce(context));

@@ -6,6 +6,8 @@ import { Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { EnforcementMode, Imdsv2Aspect } from '../../src';
+import { deployImpactOf } from '../../src/aspects/deploy-impact';
+import { Impact } from '../../src/engine/model';
 
 // Whole-app behaviour: references across stacks, nested stacks, the report file.
 
@@ -143,5 +145,11 @@ describe('visiting', () => {
       },
     }, { priority: AspectPriority.MUTATING + 1 });
     expect(Template.fromStack(stack).toJSON().Resources.Late.Properties.MetadataOptions).toEqual({ HttpTokens: 'required' });
+  });
+});
+
+describe('the report enums', () => {
+  test('every impact the engine can decide has a public Imdsv2DeployImpact', () => {
+    for (const impact of Object.values(Impact)) expect(deployImpactOf(impact)).toBe(impact);
   });
 });

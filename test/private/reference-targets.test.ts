@@ -2,7 +2,7 @@ import { App, Lazy, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import { referencedResources } from '../../src/private/reference-targets';
+import { referencedResources } from '../../src/private/render-resource';
 
 describe('referencedResources', () => {
   function build() {
