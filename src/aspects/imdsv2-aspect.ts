@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, CfnResource, IAspect, Stage, Token } from 'aws-cdk-lib';
+import { CfnResource, IAspect, Stage, Token } from 'aws-cdk-lib';
 import { CfnLaunchTemplate } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { EnforcementMode } from './enforcement-mode';
@@ -8,6 +8,7 @@ import { Imdsv2ReportEntry } from './imdsv2-report';
 import { analyze } from '../engine/analyze';
 import { Finding, Patch, ResourceVerdict } from '../engine/model';
 import { RESOURCE_TABLE } from '../engine/resource-table';
+import { annotationsOf } from '../private/annotations';
 import { AppResources } from '../private/app-resources';
 
 /**
@@ -162,20 +163,22 @@ export class Imdsv2Aspect implements IAspect {
 
   private annotate(resource: CfnResource, finding: Finding, verdict: ResourceVerdict): void {
     const what = `${resource.cfnResourceType} ${verdict.resource.logicalId}: ${finding.problem}`;
+    // no stack trace: it would point into app.synth(), not at the user's code
+    const annotations = annotationsOf(resource);
     switch (this.mode) {
       case EnforcementMode.REWRITE:
         if (finding.fixable) {
-          Annotations.of(resource).addInfoV2(finding.ruleId, `${what}. fixed: ${finding.remedy} (on deploy: ${verdict.impact})`);
+          annotations.addInfoV2(finding.ruleId, `${what}. fixed: ${finding.remedy} (on deploy: ${verdict.impact})`);
         } else {
-          Annotations.of(resource).addWarningV2(finding.ruleId, `${what}. not fixed: ${finding.remedy}`);
+          annotations.addWarningV2(finding.ruleId, `${what}. not fixed: ${finding.remedy}`);
         }
         return;
       case EnforcementMode.REPORT:
-        Annotations.of(resource).addWarningV2(finding.ruleId,
+        annotations.addWarningV2(finding.ruleId,
           `${what}. ${finding.fixable ? 'Imdsv2Aspect in REWRITE mode would' : 'to fix:'} ${finding.remedy}`);
         return;
       case EnforcementMode.REJECT:
-        Annotations.of(resource).addError(`[${finding.ruleId}] ${what}. to fix: ${finding.remedy}, or acknowledge ${finding.ruleId}`);
+        annotations.addError(`[${finding.ruleId}] ${what}. to fix: ${finding.remedy}, or acknowledge ${finding.ruleId}`);
         return;
     }
   }
