@@ -22,14 +22,19 @@ export class AppResources implements ResourceLookup {
   private readonly byLogicalId = new Map<string, CfnResource[]>();
   private readonly acks = new Map<IConstruct, ReadonlySet<string>>();
 
-  /** Index `resource` (an IMDS-bearing CfnResource) and return its view. */
-  public add(resource: CfnResource): ResourceView {
+  /**
+   * Index `resource` (an IMDS-bearing CfnResource) and return its view.
+   *
+   * @param rendered its CloudFormation Properties when the caller has them already (read
+   * from the synthesized template): rendering a resource is the costly step
+   */
+  public add(resource: CfnResource, rendered?: Record<string, unknown>): ResourceView {
     const existing = this.views.get(resource);
     if (existing) return existing;
     const adapter = adapterFor(resource.cfnResourceType)!;
     const stack = Stack.of(resource);
     const logicalId = stack.resolve(resource.logicalId) as string;
-    const all = renderedProperties(resource);
+    const all = rendered ?? renderedProperties(resource);
     const properties: Record<string, unknown> = {};
     for (const name of adapter.properties) {
       if (all[name] !== undefined) properties[name] = all[name];
