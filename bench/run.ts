@@ -2,7 +2,7 @@
  * `npm run bench`: synth time and peak memory of every variant (bench/variants.ts) on
  * generated apps (bench/generator.ts), each measurement in a fresh process, variants
  * interleaved round-robin within each repetition; then `cdk-imdsv2 scan` against
- * cfn-guard on the corpus templates.
+ * cfn-guard on the corpus templates. bench/ and src/ are transpiled once at the start.
  *
  *   npm run bench -- [--n 100,1000,3000,6000] [--runs 5] [--layouts one-stack,stacks]
  *                    [--variants plain,ours-all,...] [--big-runs 3] [--quick]
@@ -16,6 +16,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import * as ts from 'typescript';
 import { Layout } from './generator';
 import { VARIANTS, Variant } from './variants';
 import type { WorkerResult } from './worker';
@@ -100,18 +101,38 @@ interface Cell {
   readonly processMs: number[];
 }
 
+const BUILD = path.join(RESULTS, 'build');
+
+/**
+ * Transpile bench/ and src/ once (TypeScript's transpileModule, what ts-node
+ * --transpile-only does in every process) into bench/results/build, so that each worker is
+ * a plain `node` process: no compiler to load, no source-map hook on every stack trace.
+ */
+function transpileOnce(): void {
+  fs.rmSync(BUILD, { recursive: true, force: true });
+  for (const dir of ['bench', 'src']) {
+    for (const file of walkFiles(path.join(ROOT, dir)).filter((f) => f.endsWith('.ts') && !f.includes(`${path.sep}results${path.sep}`))) {
+      const out = path.join(BUILD, path.relative(ROOT, file)).replace(/\.ts$/, '.js');
+      const { outputText } = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
+        fileName: file,
+        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      });
+      fs.mkdirSync(path.dirname(out), { recursive: true });
+      fs.writeFileSync(out, outputText);
+    }
+  }
+}
+
 function runWorker(variant: Variant, n: number, layout: Layout): { result: WorkerResult; processMs: number } {
   const out = path.join(RESULTS, `worker-${process.pid}.json`);
   const log = path.join(RESULTS, 'worker.log');
   fs.rmSync(out, { force: true });
   const fd = fs.openSync(log, 'w');
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, [
-    '-r', 'ts-node/register/transpile-only', path.join(__dirname, 'worker.ts'), variant, String(n), layout, out,
-  ], {
+  const run = spawnSync(process.execPath, [path.join(BUILD, 'bench', 'worker.js'), variant, String(n), layout, out], {
     cwd: ROOT,
     stdio: ['ignore', fd, fd],
-    env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, 'tsconfig.json'), CDK_VALIDATION: 'false' },
+    env: { ...process.env, CDK_VALIDATION: 'false' },
   });
   const processMs = performance.now() - t0;
   fs.closeSync(fd);
@@ -362,6 +383,7 @@ const fmtX = (x: number | undefined) => x === undefined || !Number.isFinite(x) ?
 function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison | string, meta: Record<string, unknown>): string {
   const lines: string[] = [];
   lines.push(`Command: \`${meta.command}\``, '');
+  lines.push(`Code: commit ${meta.commit}.`, '');
   lines.push(`Machine: ${meta.cpus} (nproc ${meta.nproc}), ${meta.memoryGb} GB RAM, Node ${meta.node}, ${meta.platform}; load average at start ${meta.loadStart}, at end ${meta.loadEnd}; ${meta.date}; ${meta.durationMin} min in all.`, '');
   lines.push('Time: building the app and `app.synth()` in a fresh process (module loading not included), median of the runs; min–max in brackets. Peak memory: the process\'s maxRSS (median). Ratio: to plain synth at the same N and layout.', '');
   for (const layout of new Set(summaries.map((s) => s.layout))) {
@@ -380,7 +402,7 @@ function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison 
   lines.push('#### Growth with N', '');
   lines.push('| variant | layout | time(N_max)/time(N_min) ÷ N_max/N_min | log-log slope (N ≥ 1000) |');
   lines.push('|---|---|---:|---:|');
-  for (const g of growths) {
+  for (const g of growths.filter((x) => x.slope !== undefined)) {
     lines.push(`| ${g.variant} | ${g.layout} | ${g.perUnitRatio === undefined ? '' : `${g.perUnitRatio.toFixed(2)} (N ${g.fromN} → ${g.toN})`} | ${g.slope === undefined ? '' : g.slope.toFixed(2)} |`);
   }
   lines.push('');
@@ -408,6 +430,12 @@ function printTable(summaries: Summary[], growths: Growth[]): void {
   }
 }
 
+function gitCommit(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'src', 'bench'], { cwd: ROOT, encoding: 'utf8' }).stdout.trim() !== '';
+  return `${head || 'unknown'}${dirty ? ' (with uncommitted changes in src/ or bench/)' : ''}`;
+}
+
 function main(): void {
   const o = parseArgs(process.argv.slice(2));
   fs.mkdirSync(RESULTS, { recursive: true });
@@ -415,6 +443,7 @@ function main(): void {
   const loadStart = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const t0 = performance.now();
   console.log(`bench: N ${o.ns.join(', ')}; layouts ${o.layouts.join(', ')}; ${o.variants.length} variants; ${o.runs} runs (${o.bigRuns} at N=${Math.max(...o.ns)}); nproc ${os.cpus().length}, load ${loadStart}`);
+  transpileOnce();
   const cells = measureSynth(o);
   const summaries = summarise(cells);
   const growths = growth(summaries);
@@ -436,6 +465,7 @@ function main(): void {
     platform: `${os.type()} ${os.release()}`,
     loadStart,
     loadEnd: os.loadavg().map((l) => l.toFixed(2)).join(' '),
+    commit: gitCommit(),
   };
   const md = markdown(summaries, growths, scan, meta);
   fs.writeFileSync(o.out, JSON.stringify({ meta, options: o, summaries, growth: growths, scan, raw: cells }, undefined, 2));
