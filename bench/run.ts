@@ -164,6 +164,8 @@ function measureSynth(o: Options): Cell[] {
         }
       }
       cells.push(...row);
+      // what is done so far, should a long run be stopped
+      fs.writeFileSync(path.join(RESULTS, 'partial.json'), JSON.stringify(cells));
     }
   }
   return cells;
