@@ -457,7 +457,7 @@ function main(): void {
     console.log(typeof scan === 'string' ? scan : `  cdk-imdsv2 ${fmtS(scan.cliMedianMs)} s, cfn-guard ${fmtS(scan.guardMedianMs)} s over ${scan.files} templates (${scan.ratio.toFixed(2)}x)`);
   }
   const meta = {
-    command: `npm run bench -- ${process.argv.slice(2).join(' ')}`.trim(),
+    command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
     date: started.toISOString(),
     durationMin: ((performance.now() - t0) / 60000).toFixed(1),
     nproc: os.cpus().length,
