@@ -112,6 +112,13 @@ project.addTask('demo', {
   exec: 'ts-node --transpile-only --project test/tsconfig.json examples/demo.ts',
 });
 
+// --- benchmark: not part of test or build; results in BENCHMARKS.md -------------------
+project.addTask('bench', {
+  description: 'Benchmark synth time and memory of every variant against plain synth, and the CLI against cfn-guard (writes bench/results/latest.json)',
+  exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/run.ts',
+  receiveArgs: true,
+});
+
 // --- packaging with only npm and Debian reachable ------------------------------------
 // projen skips packaging when CI is set (its GitHub workflow packages in separate jobs);
 // here the build itself must package, so `package` always runs every target.

@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { Annotations, CfnResource, IAspect, Stage, Token } from 'aws-cdk-lib';
+import { CfnResource, IAspect, Stage, Token } from 'aws-cdk-lib';
 import { CfnLaunchTemplate } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { deployImpactOf } from './deploy-impact';
@@ -11,9 +11,9 @@ import { Finding, Impact, Patch, ResourceVerdict } from '../engine/model';
 import { RESOURCE_TABLE } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
+import { annotationsOf } from '../private/annotations';
 import { AppResources } from '../private/app-resources';
 import { applyRequireImdsv2OfGroup } from '../private/builtin-imdsv2-aspects';
-import { instanceScriptsOf } from '../private/instance-scripts';
 
 /**
  * Properties of `Imdsv2Aspect`.
@@ -147,7 +147,7 @@ export class Imdsv2Aspect implements IAspect {
    */
   private withUserDataFindings(resource: CfnResource, verdict: ResourceVerdict): ResourceVerdict {
     if (this.resources.isAcknowledged(verdict.resource, Imdsv2RuleId.USER_DATA_V1)) return verdict;
-    const found = userDataFindings(verdict.resource, instanceScriptsOf(resource));
+    const found = userDataFindings(verdict.resource, this.resources.scriptsOf(resource));
     return found.length === 0 ? verdict : { ...verdict, findings: [...verdict.findings, ...found] };
   }
 
@@ -188,21 +188,23 @@ export class Imdsv2Aspect implements IAspect {
 
   private annotate(resource: CfnResource, finding: Finding, verdict: ResourceVerdict): void {
     const what = `${resource.cfnResourceType} ${verdict.resource.logicalId}: ${finding.problem}`;
+    // no stack trace: it would point into app.synth(), not at the user's code
+    const annotations = annotationsOf(resource);
     switch (this.mode) {
       case EnforcementMode.REWRITE:
         if (finding.fixable) {
-          Annotations.of(resource).addInfoV2(finding.ruleId, `${what}. fixed: ${finding.remedy} (on deploy: ${verdict.impact})`);
+          annotations.addInfoV2(finding.ruleId, `${what}. fixed: ${finding.remedy} (on deploy: ${verdict.impact})`);
         } else {
-          Annotations.of(resource).addWarningV2(finding.ruleId, `${what}. not fixed: ${finding.remedy}`);
+          annotations.addWarningV2(finding.ruleId, `${what}. not fixed: ${finding.remedy}`);
         }
         return;
       case EnforcementMode.REPORT:
-        Annotations.of(resource).addWarningV2(finding.ruleId,
+        annotations.addWarningV2(finding.ruleId,
           `${what}. ${finding.fixable ? 'Imdsv2Aspect in REWRITE mode would' : 'to fix:'} ${finding.remedy}`);
         return;
       case EnforcementMode.REJECT:
         // Most remedies already say how to acknowledge; say it once.
-        Annotations.of(resource).addError(`[${finding.ruleId}] ${what}. to fix: ${finding.remedy}`
+        annotations.addError(`[${finding.ruleId}] ${what}. to fix: ${finding.remedy}`
           + (finding.remedy.includes('acknowledge') ? '' : `, or acknowledge ${finding.ruleId}`));
         return;
     }

@@ -1,4 +1,6 @@
-import { CfnOutput, CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, PolicyViolation, Stack } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import { resolve as resolvePath } from 'path';
+import { CfnOutput, CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, PolicyViolation, Stack, Stage } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { RuleDoc, RuleSeverity, checkHopLimit, ruleDoc, selectRules } from './rule-catalog';
@@ -9,7 +11,7 @@ import { RESOURCE_TABLE } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
 import { AppResources } from '../private/app-resources';
-import { instanceScriptsOf } from '../private/instance-scripts';
+import { SynthesizedResource, instanceScriptsOf } from '../private/instance-scripts';
 import { locationOf } from '../templates/scan-templates';
 import { Imdsv2CheckOptions } from '../validation/imdsv2-check-options';
 
@@ -64,6 +66,8 @@ export class Imdsv2Checks extends NagPack {
   private readonly containerHopLimit: number;
   private readonly explain: boolean;
   private analysis: Analysis = { findings: new Map(), byPath: new Map() };
+  /** The synthesized templates of the validation under way, by absolute path. */
+  private templates = new Map<string, { readonly Resources?: Record<string, SynthesizedResource> } | undefined>();
 
   /**
    * @param scope the app (or stage) whose construct tree is checked
@@ -88,7 +92,14 @@ export class Imdsv2Checks extends NagPack {
    */
   public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
     const tree = (context as { readonly appConstruct?: IConstruct }).appConstruct ?? this.scope;
-    return this.validateScope(tree);
+    // The templates are written by now: each resource is read from its template, which is
+    // what it synthesized to, instead of being rendered (resolved) a second time.
+    this.templates = new Map(context.templatePaths.map((p) => [resolvePath(p), undefined]));
+    try {
+      return this.validateScope(tree);
+    } finally {
+      this.templates = new Map();
+    }
   }
 
   /**
@@ -139,7 +150,8 @@ export class Imdsv2Checks extends NagPack {
       }
     }
     const lookup = new CrossStackLookup(resources, outputs);
-    const views = found.map((r) => lookup.add(r));
+    const synthesized = new Map(found.map((r) => [r, this.synthesizedOf(r)]));
+    const views = found.map((r) => lookup.add(r, synthesized.get(r)?.Properties ?? (synthesized.get(r) ? {} : undefined)));
     const verdicts = analyze(views, lookup, {
       hostHopLimit: this.hostHopLimit,
       containerHopLimit: this.containerHopLimit,
@@ -151,7 +163,7 @@ export class Imdsv2Checks extends NagPack {
       const resource = resources.resourceOf(verdict.resource);
       const findings = [...verdict.findings];
       if (selected.has(Imdsv2RuleId.USER_DATA_V1)) {
-        findings.push(...userDataFindings(verdict.resource, instanceScriptsOf(resource))
+        findings.push(...userDataFindings(verdict.resource, instanceScriptsOf(resource, synthesized.get(resource)))
           .filter((f) => !lookup.isAcknowledged(verdict.resource, f.ruleId)));
       }
       const kept = findings.filter((f) => selected.has(f.ruleId));
@@ -159,6 +171,25 @@ export class Imdsv2Checks extends NagPack {
       analysis.byPath.set(resource.node.path, { findings: kept, patches: verdict.patches });
     }
     return analysis;
+  }
+
+  /**
+   * `resource` as its synthesized template has it, when that template is one of the
+   * validation's (nested stacks and `validateScope` calls have none: they are rendered).
+   */
+  private synthesizedOf(resource: CfnResource): SynthesizedResource | undefined {
+    if (this.templates.size === 0) return undefined;
+    const stack = Stack.of(resource);
+    const stage = Stage.of(stack);
+    if (!stage || stack.nested) return undefined;
+    const file = resolvePath(stage.outdir, stack.templateFile);
+    if (!this.templates.has(file)) return undefined;
+    let template = this.templates.get(file);
+    if (!template) {
+      template = JSON.parse(fs.readFileSync(file, 'utf8')) as { readonly Resources?: Record<string, SynthesizedResource> };
+      this.templates.set(file, template);
+    }
+    return template.Resources?.[stack.resolve(resource.logicalId) as string];
   }
 
   /** One violation per rule and resource, with that resource's problem, fix and location. */
@@ -211,8 +242,8 @@ class CrossStackLookup implements ResourceLookup {
   }
 
   /** Index `resource` and return its view, imports of values resolved. */
-  public add(resource: CfnResource): ResourceView {
-    const view = this.resources.add(resource);
+  public add(resource: CfnResource, rendered?: Record<string, unknown>): ResourceView {
+    const view = this.resources.add(resource, rendered);
     const standIn = this.exports.size > 0 ? { ...view, properties: this.standIns(view.properties) } : view;
     this.byKey.set(standIn.key, standIn);
     return standIn;

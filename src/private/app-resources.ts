@@ -1,11 +1,13 @@
 import { Aspects, CfnResource, Stack, Validations } from 'aws-cdk-lib';
 import { Instance, InstanceRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
+import { cfnInitOf } from './instance-scripts';
 import { referencedResources, renderedProperties } from './render-resource';
 import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
 import { ResourceLookup, ResourceView } from '../engine/model';
 import { adapterFor } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
+import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
 
 const ACK_KEY = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
 
@@ -23,15 +25,26 @@ export class AppResources implements ResourceLookup {
   private readonly acks = new Map<IConstruct, ReadonlySet<string>>();
   /** The resources each resource references through tokens, read when first needed. */
   private readonly references = new Map<CfnResource, CfnResource[]>();
+  /** The user-data properties of each resource that has any, from the same render as its view. */
+  private readonly scriptProperties = new Map<CfnResource, Record<string, unknown>>();
 
-  /** Index `resource` (an IMDS-bearing CfnResource) and return its view. */
-  public add(resource: CfnResource): ResourceView {
+  /**
+   * Index `resource` (an IMDS-bearing CfnResource) and return its view.
+   *
+   * @param rendered its CloudFormation Properties when the caller has them already (read
+   * from the synthesized template): rendering a resource is the costly step
+   */
+  public add(resource: CfnResource, rendered?: Record<string, unknown>): ResourceView {
     const existing = this.views.get(resource);
     if (existing) return existing;
     const adapter = adapterFor(resource.cfnResourceType)!;
     const stack = Stack.of(resource);
     const logicalId = stack.resolve(resource.logicalId) as string;
-    const properties = renderedProperties(resource, adapter.properties);
+    // One render per resource: what the engine reads and, for the user-data rule, the scripts.
+    const all = rendered ?? renderedProperties(resource);
+    const properties = pick(all, adapter.properties);
+    const scripts = USER_DATA_PROPERTIES[resource.cfnResourceType];
+    if (scripts !== undefined) this.scriptProperties.set(resource, pick(all, scripts));
     const view: ResourceView = {
       key: `${stack.node.path}/${logicalId}`,
       logicalId,
@@ -49,6 +62,14 @@ export class AppResources implements ResourceLookup {
     same.push(resource);
     this.byLogicalId.set(logicalId, same);
     return view;
+  }
+
+  /**
+   * The scripts of an added resource for `userDataFindings`, from the render `add` made
+   * (plus its cfn-init metadata), so that the user-data rule costs no second render.
+   */
+  public scriptsOf(resource: CfnResource): InstanceScripts {
+    return { properties: this.scriptProperties.get(resource) ?? {}, metadata: cfnInitOf(resource) };
   }
 
   public resourceOf(view: ResourceView): CfnResource {
@@ -129,4 +150,13 @@ function settledByRequireImdsv2Aspect(resource: CfnResource): string | undefined
     }
   }
   return undefined;
+}
+
+/** The properties of `all` named in `names`. */
+function pick(all: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
+  const picked: Record<string, unknown> = {};
+  for (const name of names) {
+    if (all[name] !== undefined) picked[name] = all[name];
+  }
+  return picked;
 }

@@ -355,9 +355,10 @@ describe('Imdsv2Checks as a policy validation plugin', () => {
     const app = appWith((s) => {
       for (let i = 0; i < 25; i++) group(s, `Asg${i}`, { LaunchTemplate: spec(lt(s, `Lt${i}`, { httpTokens: 'optional' })) });
     });
+    const assembly = app.synth();
     const spy = jest.spyOn(engine, 'analyze');
     // WHEN
-    const report = validate(app);
+    const report = new Imdsv2Checks(app).validate({ templatePaths: assembly.stacksRecursively.map((t) => t.templateFullPath) });
     // THEN
     expect(spy).toHaveBeenCalledTimes(1);
     expect(violations(report)).toHaveLength(25);

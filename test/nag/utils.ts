@@ -22,10 +22,18 @@ export function appWith(build: (stack: Stack, app: App) => void): App {
 /**
  * The pack's report for the app after synthesis (aspects have run, as when CDK calls the
  * plugin), with only `ruleId` checked when given (as cdk-nag's validateStack does for one rule).
+ *
+ * Every call also checks that the two ways the pack reads resources agree: `validateScope`
+ * renders each resource from the construct tree; `validate`, as CDK calls it after
+ * synthesis, reads each one from its synthesized template.
  */
 export function validate(app: App, ruleId?: Imdsv2RuleId, props: Imdsv2ChecksProps = {}): PolicyValidationPluginReport {
-  app.synth();
-  return new Imdsv2Checks(app, { ...props, rules: ruleId ? [ruleId] : props.rules }).validateScope(app);
+  const assembly = app.synth();
+  const pack = new Imdsv2Checks(app, { ...props, rules: ruleId ? [ruleId] : props.rules });
+  const rendered = pack.validateScope(app);
+  const synthesized = pack.validate({ templatePaths: assembly.stacksRecursively.map((s) => s.templateFullPath) });
+  expect(synthesized).toEqual(rendered);
+  return rendered;
 }
 
 /** `<rule id> <construct path>` of every violation. */

@@ -1,0 +1,113 @@
+/**
+ * Synthetic CDK apps for the benchmark: N IMDS-bearing units, rotating five kinds that
+ * real apps have (see DESIGN.md "What real apps look like"), none of them IMDSv2-only as
+ * written:
+ *
+ * 0. `ec2.Instance` (L2), no launch template, IMDSv1 left to the AMI default
+ * 1. `ec2.LaunchTemplate` (L2) on its own, `httpTokens` not set
+ * 2. `autoscaling.AutoScalingGroup` with its own `ec2.LaunchTemplate` (the case
+ *    aws-cdk-lib's `AutoScalingGroupRequireImdsv2Aspect` throws on)
+ * 3. a raw `CfnLaunchTemplate` with `HttpTokens: optional` (IMDSv1 on)
+ * 4. an `eks.Nodegroup` (L2) without a launch template, on a cluster imported with
+ *    `eks.Cluster.fromClusterAttributes` (a real `eks.Cluster` would add the kubectl
+ *    provider, a custom resource and its Lambda functions to every stack, which is noise
+ *    for what is measured here)
+ *
+ * Each stack imports its VPC (`Vpc.fromVpcAttributes`, no lookups) and shares one
+ * instance role, one security group and one node role between its units, so that a unit
+ * is the resource a user writes plus what its L2 makes on its own.
+ */
+import { App, AppProps, Stack } from 'aws-cdk-lib';
+import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as eks from 'aws-cdk-lib/aws-eks';
+import * as iam from 'aws-cdk-lib/aws-iam';
+
+/** How the units are spread over stacks. */
+export type Layout = 'one-stack' | 'stacks';
+
+/** Units per stack in the `stacks` layout (about 250 CloudFormation resources a stack). */
+export const UNITS_PER_STACK = 100;
+
+export const KINDS = ['Instance', 'LaunchTemplate', 'AutoScalingGroup', 'CfnLaunchTemplateV1', 'EksNodegroup'] as const;
+
+const ENV = { account: '123456789012', region: 'us-east-1' };
+const AMI = ec2.MachineImage.genericLinux({ 'us-east-1': 'ami-0123456789abcdef0' });
+const INSTANCE_TYPE = new ec2.InstanceType('t3.micro');
+
+/** The number of stacks `layout` spreads `n` units over. */
+export function stackCount(n: number, layout: Layout): number {
+  return layout === 'one-stack' ? 1 : Math.max(2, Math.ceil(n / UNITS_PER_STACK));
+}
+
+/**
+ * A new App, with what every variant shares: no built-in CloudFormation validation, no
+ * 500-resource limit per stack (N = 6,000 in one stack is the point), no version reporting.
+ */
+export function newApp(outdir: string): App {
+  const props: AppProps & { readonly builtinCloudFormationValidation?: boolean } = {
+    outdir,
+    // aws-cdk-lib >= 2.262 runs a "CloudFormation Validate" plugin on every synth; off for
+    // every variant. (2.257, our pinned minimum, does not have it: the prop is then ignored.)
+    builtinCloudFormationValidation: false,
+    analyticsReporting: false,
+    context: { '@aws-cdk/core:stackResourceLimit': '0' },
+  };
+  return new App(props);
+}
+
+/** Add `n` units to `app`, spread over stacks by `layout`. Returns the stacks. */
+export function generate(app: App, n: number, layout: Layout): Stack[] {
+  const count = stackCount(n, layout);
+  const stacks: Stack[] = [];
+  let made = 0;
+  for (let s = 0; s < count; s++) {
+    const units = Math.floor(n / count) + (s < n % count ? 1 : 0);
+    stacks.push(fillStack(new Stack(app, `Bench${s}`, { env: ENV }), made, units));
+    made += units;
+  }
+  return stacks;
+}
+
+function fillStack(stack: Stack, first: number, units: number): Stack {
+  const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
+    vpcId: 'vpc-0123456789abcdef0',
+    availabilityZones: ['us-east-1a', 'us-east-1b'],
+    publicSubnetIds: ['subnet-0000000000000000a', 'subnet-0000000000000000b'],
+    privateSubnetIds: ['subnet-0000000000000000c', 'subnet-0000000000000000d'],
+  });
+  const securityGroup = new ec2.SecurityGroup(stack, 'Sg', { vpc });
+  const role = new iam.Role(stack, 'InstanceRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+  const nodeRole = new iam.Role(stack, 'NodeRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
+  const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'bench', vpc });
+  for (let i = first; i < first + units; i++) {
+    const id = `U${i}`;
+    switch (i % KINDS.length) {
+      case 0:
+        new ec2.Instance(stack, id, { vpc, securityGroup, role, machineImage: AMI, instanceType: INSTANCE_TYPE });
+        break;
+      case 1:
+        new ec2.LaunchTemplate(stack, id, { machineImage: AMI, instanceType: INSTANCE_TYPE });
+        break;
+      case 2: {
+        const launchTemplate = new ec2.LaunchTemplate(stack, `${id}Lt`, {
+          machineImage: AMI, instanceType: INSTANCE_TYPE, securityGroup, role,
+        });
+        new autoscaling.AutoScalingGroup(stack, id, { vpc, launchTemplate, minCapacity: 1, maxCapacity: 2 });
+        break;
+      }
+      case 3:
+        new ec2.CfnLaunchTemplate(stack, id, {
+          launchTemplateData: {
+            imageId: 'ami-0123456789abcdef0',
+            instanceType: 't3.micro',
+            metadataOptions: { httpTokens: 'optional', httpEndpoint: 'enabled', httpPutResponseHopLimit: 1 },
+          },
+        });
+        break;
+      default:
+        new eks.Nodegroup(stack, id, { cluster, nodeRole, minSize: 1, maxSize: 2 });
+    }
+  }
+  return stack;
+}

@@ -1,0 +1,122 @@
+/**
+ * The variants measured side by side. Each one adds its checks to a generated app; the
+ * `finish` hook runs after the timed synth and only counts what the variant found.
+ */
+import { App, AspectPriority, Aspects, CfnResource, IAspect, IPolicyValidationContext, PolicyValidationPluginReport, Validations } from 'aws-cdk-lib';
+import { AutoScalingGroupRequireImdsv2Aspect } from 'aws-cdk-lib/aws-autoscaling';
+import { InstanceRequireImdsv2Aspect, LaunchTemplateRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
+import { NagMessageLevel, NagPack, rules } from 'cdk-nag';
+import { IConstruct } from 'constructs';
+import { EnforcementMode, Imdsv2Aspect, Imdsv2Checks, Imdsv2Validator } from '../src';
+
+export const VARIANTS = [
+  'plain', 'cdk-lib-aspects', 'cdk-nag-EC2IMDSv2Enabled',
+  'ours-aspect-rewrite', 'ours-aspect-report', 'ours-checks', 'ours-validator', 'ours-all',
+] as const;
+export type Variant = typeof VARIANTS[number];
+
+/** What a variant prepared: a hook that counts what it found after synth (not timed). */
+export interface Prepared {
+  readonly finish: () => Record<string, number | string>;
+}
+
+/**
+ * A cdk-nag v3 pack with cdk-nag's own `EC2IMDSv2Enabled` rule and nothing else, applied
+ * as cdk-nag's packs apply it (`applyRule` on every CfnResource). cdk-nag's `validate`
+ * needs `appConstruct` on the validation context, which aws-cdk-lib 2.257 does not pass
+ * (the pack then fails without checking anything), so like our `Imdsv2Checks` this one
+ * validates the scope it was made with.
+ */
+class Ec2ImdsV2OnlyPack extends NagPack {
+  public readonly name = 'AwsSolutions';
+  public constructor(private readonly scope: IConstruct) {
+    super(scope);
+    this.packName = 'AwsSolutions';
+  }
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const tree = (context as { readonly appConstruct?: IConstruct }).appConstruct ?? this.scope;
+    return this.validateScope(tree);
+  }
+  protected checkResource(node: CfnResource): void {
+    this.applyRule({
+      info: 'The EC2 instance does not have IMDSV2 (Instance Metadata Service Version 2) enabled.',
+      explanation: 'IMDSv2 uses session-based controls.',
+      level: NagMessageLevel.ERROR,
+      rule: rules.ec2.EC2IMDSv2Enabled,
+      node,
+    });
+  }
+}
+
+/**
+ * aws-cdk-lib's aspect, with every exception it throws caught and counted, so that synth
+ * goes on and the configurations it can handle are still measured. Without the catch the
+ * first Auto Scaling group with its own launch template aborts synth.
+ */
+class Counting implements IAspect {
+  public thrown = 0;
+  public firstError = '';
+  public constructor(private readonly inner: IAspect) {}
+  public visit(node: IConstruct): void {
+    try {
+      this.inner.visit(node);
+    } catch (e) {
+      this.thrown++;
+      if (!this.firstError) this.firstError = `${node.node.path}: ${(e as Error).message}`.slice(0, 200);
+    }
+  }
+}
+
+/** Add `variant`'s aspects or plugins to `app`. */
+export function prepare(app: App, variant: Variant): Prepared {
+  switch (variant) {
+    case 'plain':
+      return { finish: () => ({}) };
+    case 'cdk-lib-aspects': {
+      const aspects = {
+        instance: new Counting(new InstanceRequireImdsv2Aspect()),
+        launchTemplate: new Counting(new LaunchTemplateRequireImdsv2Aspect()),
+        autoScalingGroup: new Counting(new AutoScalingGroupRequireImdsv2Aspect()),
+      };
+      for (const a of Object.values(aspects)) Aspects.of(app).add(a, { priority: AspectPriority.MUTATING });
+      return {
+        finish: () => ({
+          thrownInstance: aspects.instance.thrown,
+          thrownLaunchTemplate: aspects.launchTemplate.thrown,
+          thrownAutoScalingGroup: aspects.autoScalingGroup.thrown,
+          firstError: aspects.autoScalingGroup.firstError || aspects.instance.firstError || aspects.launchTemplate.firstError,
+        }),
+      };
+    }
+    case 'cdk-nag-EC2IMDSv2Enabled':
+      Validations.of(app).addPlugins(new Ec2ImdsV2OnlyPack(app));
+      return { finish: () => ({}) };
+    case 'ours-aspect-rewrite':
+    case 'ours-aspect-report': {
+      const aspect = new Imdsv2Aspect({ mode: variant === 'ours-aspect-rewrite' ? EnforcementMode.REWRITE : EnforcementMode.REPORT });
+      Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
+      return { finish: () => actions(aspect) };
+    }
+    case 'ours-checks':
+      Validations.of(app).addPlugins(new Imdsv2Checks(app));
+      return { finish: () => ({}) };
+    case 'ours-validator':
+      Validations.of(app).addPlugins(new Imdsv2Validator());
+      return { finish: () => ({}) };
+    case 'ours-all': {
+      const aspect = new Imdsv2Aspect({ mode: EnforcementMode.REWRITE });
+      Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
+      Validations.of(app).addPlugins(new Imdsv2Checks(app), new Imdsv2Validator());
+      return { finish: () => actions(aspect) };
+    }
+  }
+}
+
+function actions(aspect: Imdsv2Aspect): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const e of aspect.entries) {
+    const key = `aspect:${e.action}`;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  return counts;
+}

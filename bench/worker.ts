@@ -1,0 +1,91 @@
+/**
+ * One measurement, in a process of its own (bench/run.ts starts it):
+ *
+ *   worker.ts <variant> <n> <layout> <result.json>
+ *
+ * Every module is loaded before the clock starts, the same for every variant, so what is
+ * timed is what `cdk synth` costs beyond start-up: building the app and `app.synth()`
+ * (aspects, templates, validation plugins and their report). Peak memory is the
+ * process's maxRSS at the end.
+ */
+import * as fs from 'fs';
+import * as os from 'os';
+import * as path from 'path';
+import { performance } from 'perf_hooks';
+import { CfnResource } from 'aws-cdk-lib';
+import { Layout, generate, newApp } from './generator';
+import { Variant, prepare } from './variants';
+
+export interface WorkerResult {
+  readonly variant: string;
+  readonly n: number;
+  readonly layout: string;
+  readonly ok: boolean;
+  readonly error?: string;
+  /** Building the construct tree, ms. */
+  readonly buildMs: number;
+  /** `app.synth()`, ms. */
+  readonly synthMs: number;
+  /** build + synth, ms. */
+  readonly totalMs: number;
+  /** Peak resident set size of the process, MB. */
+  readonly maxRssMb: number;
+  readonly stacks: number;
+  readonly cfnResources: number;
+  /** Violations per validation plugin, from the policy validation report. */
+  readonly violations: Record<string, number>;
+  readonly counts: Record<string, number | string>;
+}
+
+function main(): void {
+  const [variant, nText, layout, out] = process.argv.slice(2);
+  const n = Number(nText);
+  const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-imdsv2-bench-'));
+  const base = { variant, n, layout, buildMs: 0, synthMs: 0, totalMs: 0, stacks: 0, cfnResources: 0, violations: {}, counts: {} };
+  let result: WorkerResult;
+  try {
+    const t0 = performance.now();
+    const app = newApp(outdir);
+    const prepared = prepare(app, variant as Variant);
+    const stacks = generate(app, n, layout as Layout);
+    const t1 = performance.now();
+    app.synth();
+    const t2 = performance.now();
+    // not timed: what the variant found
+    const cfnResources = app.node.findAll().filter((c) => CfnResource.isCfnResource(c)).length;
+    result = {
+      ...base,
+      ok: true,
+      buildMs: t1 - t0,
+      synthMs: t2 - t1,
+      totalMs: t2 - t0,
+      maxRssMb: process.resourceUsage().maxRSS / 1024,
+      stacks: stacks.length,
+      cfnResources,
+      violations: violationsOf(outdir),
+      counts: prepared.finish(),
+    };
+  } catch (e) {
+    result = { ...base, ok: false, error: (e as Error).message.slice(0, 500), maxRssMb: process.resourceUsage().maxRSS / 1024 };
+  }
+  // failed validations set the exit code: that is a finding here, not a failed measurement
+  process.exitCode = 0;
+  fs.rmSync(outdir, { recursive: true, force: true });
+  fs.writeFileSync(out, JSON.stringify(result));
+}
+
+function violationsOf(outdir: string): Record<string, number> {
+  const file = path.join(outdir, 'policy-validation-report.json');
+  if (!fs.existsSync(file)) return {};
+  const report = JSON.parse(fs.readFileSync(file, 'utf8'));
+  const counts: Record<string, number> = {};
+  for (const plugin of report.pluginReports ?? []) {
+    const name = `${plugin.summary?.pluginName ?? 'plugin'}`;
+    counts[name] = (plugin.violations ?? []).reduce(
+      (sum: number, v: { violatingResources?: unknown[] }) => sum + (v.violatingResources?.length ?? 1), 0);
+    if (plugin.summary?.metadata?.error) counts[`${name}:error`] = 1;
+  }
+  return counts;
+}
+
+main();
