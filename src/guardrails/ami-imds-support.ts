@@ -60,6 +60,11 @@ export class AmiImdsSupport extends Construct {
   /** The id of the AMI marked. */
   public readonly imageId: string;
 
+  /**
+   * @param scope the scope to create it in
+   * @param id its construct id
+   * @param props the AMI to mark, and whether to install the latest AWS SDK
+   */
   constructor(scope: Construct, id: string, props: AmiImdsSupportProps) {
     const who = describe('AmiImdsSupport', scope.node.path, id);
     if (!Token.isUnresolved(props.imageId) && !/^ami-[0-9a-f]{8}([0-9a-f]{9})?$/.test(props.imageId)) {

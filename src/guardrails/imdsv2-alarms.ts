@@ -133,6 +133,11 @@ export class Imdsv2Alarms extends Construct {
   private readonly all: cloudwatch.Alarm[] = [];
   private readonly watched = new Set<string>();
 
+  /**
+   * @param scope the scope to create it in
+   * @param id its construct id
+   * @param props the instances and groups to watch, the thresholds and actions
+   */
   constructor(scope: Construct, id: string, props: Imdsv2AlarmsProps = {}) {
     const who = `Imdsv2Alarms ${scope.node.path ? `${scope.node.path}/${id}` : id}`;
     checkOptions(who, props);

@@ -91,6 +91,11 @@ export class Imdsv2ConfigRules extends Construct {
   /** Every rule added. */
   public readonly rules: config.ManagedRule[];
 
+  /**
+   * @param scope the scope to create it in
+   * @param id its construct id
+   * @param props which rules to create, and their name prefix
+   */
   constructor(scope: Construct, id: string, props: Imdsv2ConfigRulesProps = {}) {
     const rules = [props.instances, props.launchTemplates, props.launchConfigurations, props.launchConfigurationHopLimit];
     if (rules.every(enabled => enabled === false)) {

@@ -138,6 +138,11 @@ export class Imdsv2DeclarativePolicy extends Construct {
   /** The ARN of the policy. */
   public readonly policyArn: string;
 
+  /**
+   * @param scope the scope to create it in
+   * @param id its construct id
+   * @param props the defaults the policy pins, its name and targets
+   */
   constructor(scope: Construct, id: string, props: Imdsv2DeclarativePolicyProps = {}) {
     const rendered = render(describe('Imdsv2DeclarativePolicy', scope.node.path, id), props);
     super(scope, id);

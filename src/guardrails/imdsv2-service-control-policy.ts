@@ -143,6 +143,11 @@ export class Imdsv2ServiceControlPolicy extends Construct {
   /** The ARN of the policy. */
   public readonly policyArn: string;
 
+  /**
+   * @param scope the scope to create it in
+   * @param id its construct id
+   * @param props what the policy denies, its name and targets
+   */
   constructor(scope: Construct, id: string, props: Imdsv2ServiceControlPolicyProps = {}) {
     const rendered = render(describe('Imdsv2ServiceControlPolicy', scope.node.path, id), props);
     super(scope, id);

@@ -148,6 +148,11 @@ export class InstanceMetadataDefaults extends Construct {
   /** `HttpTokensEnforced` as the account reports it; only defined when it is set. */
   public readonly reportedHttpTokensEnforced?: string;
 
+  /**
+   * @param scope the scope to create it in
+   * @param id its construct id
+   * @param props the account defaults to set in this stack's region
+   */
   constructor(scope: Construct, id: string, props: InstanceMetadataDefaultsProps = {}) {
     const who = describe('InstanceMetadataDefaults', scope.node.path, id);
     const hopLimit = props.httpPutResponseHopLimit ?? DEFAULT_HOP_LIMIT;

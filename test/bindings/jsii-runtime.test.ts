@@ -171,12 +171,18 @@ describe('the jsii runtime, driven as the Python runtime drives it', () => {
         resourceType: 'AWS::EC2::Instance',
         before: 'tokens=(unset) hop=(unset)',
         after: 'tokens=required hop=(unset)',
-        action: 'fixed',
-        impact: 'no interruption',
-        ruleIds: ['Imdsv2-TokensRequired'],
+        // enums reach Python and Java as enum members, not strings
+        action: enumValue('cdk-imdsv2.Imdsv2Action', 'FIXED'),
+        impact: enumValue('cdk-imdsv2.Imdsv2DeployImpact', 'NO_INTERRUPTION'),
+        ruleIds: [enumValue('cdk-imdsv2.Imdsv2RuleId', 'TOKENS_REQUIRED')],
       },
       // containerHost's hop limit 2 is recorded as a choice made in code
-      expect.objectContaining({ path: 'Stack/Web/Resource', before: 'tokens=required hop=2', action: 'acknowledged', impact: 'none' }),
+      expect.objectContaining({
+        path: 'Stack/Web/Resource',
+        before: 'tokens=required hop=2',
+        action: enumValue('cdk-imdsv2.Imdsv2Action', 'ACKNOWLEDGED'),
+        impact: enumValue('cdk-imdsv2.Imdsv2DeployImpact', 'NONE'),
+      }),
     ]));
     expect(entries).toHaveLength(2);
     // and the report file is in the cloud assembly
