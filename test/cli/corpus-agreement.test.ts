@@ -12,7 +12,9 @@ import { tempDir, template } from '../templates/fixtures';
  * configurations require IMDSv2). Every finding of ours on those types that cfn-guard has no
  * rule for is listed below with the reason.
  */
-const CORPUS = path.resolve(__dirname, '../../../shared/corpus/aws-cloudformation-templates');
+const CORPUS_PATH = path.resolve(__dirname, '../../../shared/corpus/aws-cloudformation-templates');
+// The real path: cfn-guard reports files by it, so a symlinked ../shared must not make them disagree.
+const CORPUS = fs.existsSync(CORPUS_PATH) ? fs.realpathSync(CORPUS_PATH) : CORPUS_PATH;
 const GUARD_PACKAGE = path.dirname(require.resolve('@cdklabs/cdk-validator-cfnguard/package.json'));
 const GUARD_RULES = [
   'rules/control-tower/cfn-guard/ec2/ct-ec2-pr-1.guard',
