@@ -150,7 +150,7 @@ export class Imdsv2Checks extends NagPack {
       }
     }
     const lookup = new CrossStackLookup(resources, outputs);
-    const synthesized = new Map(found.map((r) => [r, this.synthesizedOf(r)]));
+    const synthesized = new Map(found.map((r) => [r, this.synthesizedOf(r, resources)]));
     const views = found.map((r) => lookup.add(r, synthesized.get(r)?.Properties ?? (synthesized.get(r) ? {} : undefined)));
     const verdicts = analyze(views, lookup, {
       hostHopLimit: this.hostHopLimit,
@@ -177,7 +177,7 @@ export class Imdsv2Checks extends NagPack {
    * `resource` as its synthesized template has it, when that template is one of the
    * validation's (nested stacks and `validateScope` calls have none: they are rendered).
    */
-  private synthesizedOf(resource: CfnResource): SynthesizedResource | undefined {
+  private synthesizedOf(resource: CfnResource, resources: AppResources): SynthesizedResource | undefined {
     if (this.templates.size === 0) return undefined;
     const stack = Stack.of(resource);
     const stage = Stage.of(stack);
@@ -189,7 +189,7 @@ export class Imdsv2Checks extends NagPack {
       template = JSON.parse(fs.readFileSync(file, 'utf8')) as { readonly Resources?: Record<string, SynthesizedResource> };
       this.templates.set(file, template);
     }
-    return template.Resources?.[stack.resolve(resource.logicalId) as string];
+    return template.Resources?.[resources.logicalIdOf(resource)];
   }
 
   /** One violation per rule and resource, with that resource's problem, fix and location. */

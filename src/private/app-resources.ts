@@ -27,6 +27,7 @@ export class AppResources implements ResourceLookup {
   private readonly references = new Map<CfnResource, CfnResource[]>();
   /** The user-data properties of each resource that has any, from the same render as its view. */
   private readonly scriptProperties = new Map<CfnResource, Record<string, unknown>>();
+  private readonly logicalIds = new Map<CfnResource, string>();
 
   /**
    * Index `resource` (an IMDS-bearing CfnResource) and return its view.
@@ -39,11 +40,12 @@ export class AppResources implements ResourceLookup {
     if (existing) return existing;
     const adapter = adapterFor(resource.cfnResourceType)!;
     const stack = Stack.of(resource);
-    const logicalId = stack.resolve(resource.logicalId) as string;
-    // One render per resource: what the engine reads and, for the user-data rule, the scripts.
-    const all = rendered ?? renderedProperties(resource);
-    const properties = pick(all, adapter.properties);
+    const logicalId = this.logicalIdOf(resource);
+    // One render per resource, of only what the engine reads and, for the user-data rule,
+    // the scripts: resolving the other properties is most of what a render costs.
     const scripts = USER_DATA_PROPERTIES[resource.cfnResourceType];
+    const all = rendered ?? renderedProperties(resource, readPropertiesOf(adapter.properties, scripts));
+    const properties = pick(all, adapter.properties);
     if (scripts !== undefined) this.scriptProperties.set(resource, pick(all, scripts));
     const view: ResourceView = {
       key: `${stack.node.path}/${logicalId}`,
@@ -62,6 +64,15 @@ export class AppResources implements ResourceLookup {
     same.push(resource);
     this.byLogicalId.set(logicalId, same);
     return view;
+  }
+
+  /**
+   * The logical id of `resource`, worked out once: resolving it hashes the construct path.
+   */
+  public logicalIdOf(resource: CfnResource): string {
+    let id = this.logicalIds.get(resource);
+    if (id === undefined) this.logicalIds.set(resource, id = Stack.of(resource).resolve(resource.logicalId) as string);
+    return id;
   }
 
   /**
@@ -150,6 +161,12 @@ function settledByRequireImdsv2Aspect(resource: CfnResource): string | undefined
     }
   }
   return undefined;
+}
+
+/** The properties to render: the adapter's and the user-data rule's, once each. */
+function readPropertiesOf(adapterReads: readonly string[], scripts: readonly string[] | undefined): readonly string[] {
+  if (scripts === undefined) return adapterReads;
+  return [...new Set([...adapterReads, ...scripts])];
 }
 
 /** The properties of `all` named in `names`. */

@@ -7,30 +7,145 @@ import { IConstruct } from 'constructs';
  * override (`addPropertyOverride`, escape hatches, other aspects) merged in.
  *
  * Only the properties named in `only` are resolved (all when it is not given): the
- * engine reads a handful of them, and resolving is where the cost is.
+ * engine reads a handful of them, and resolving is where the cost is. The others are
+ * never resolved (see `prunedProperties`), so a large instance or node group costs
+ * about what its few IMDS-related properties cost.
  *
  * Resolution here must leave no trace, because the aspect runs before synthesis and other
  * aspects may still change the construct: a cached `Lazy` (an L2's user data, say) that
  * we resolved now would keep that early value forever. So cached lazies are produced
  * afresh here and never stored (see `UncachedLazyResolver`).
  *
- * aws-cdk-lib has no public API for this: `_toCloudFormation()` and the fields of its
- * `Lazy` values are internal. They are the only internals this library uses, kept in this
- * file; test/private/render-resource.test.ts and reference-targets.test.ts fail loudly if
- * aws-cdk-lib changes them.
+ * aws-cdk-lib has no public API for this. What is used: the protected `cfnProperties`
+ * and `renderProperties` and `shouldSynthesize` of CfnResource (part of its jsii API for
+ * subclasses), and the internals `rawOverrides`, `_toCloudFormation()` and the fields of
+ * its `Lazy` values. They are used only in this file; test/private/render-resource.test.ts
+ * and reference-targets.test.ts fail loudly if aws-cdk-lib changes them, and
+ * test/private/pruned-render.test.ts checks the pruned render against the full one.
  */
 export function renderedProperties(resource: CfnResource, only?: readonly string[]): Record<string, unknown> {
+  if (only !== undefined) {
+    const pruned = prunedProperties(resource, only);
+    if (pruned !== undefined) return pruned;
+  }
+  const properties = fullProperties(resource);
+  return only === undefined ? properties : pick(properties, only);
+}
+
+/** Every property, from the whole resource rendered and resolved the way synthesis does. */
+function fullProperties(resource: CfnResource): Record<string, unknown> {
   // The template is a token (a PostResolveToken) wrapping the Resources section.
   const template = resolveWithoutTrace(resource, unresolvedTemplateOf(resource)) as {
     Resources?: Record<string, { Properties?: Record<string, unknown> }>;
   };
   const entries = Object.values(template?.Resources ?? {});
   // A resource with shouldSynthesize() false renders nothing: no properties to check.
-  const properties = entries.length === 1 ? entries[0].Properties ?? {} : {};
-  if (only === undefined) return properties;
+  return entries.length === 1 ? entries[0].Properties ?? {} : {};
+}
+
+/** What `_toCloudFormation()` reads of a CfnResource, besides its public API. */
+interface RenderInternals {
+  readonly cfnProperties: Record<string, unknown>;
+  readonly rawOverrides: Record<string, unknown>;
+  renderProperties(props: Record<string, unknown>): Record<string, unknown> | undefined;
+  shouldSynthesize(): boolean;
+}
+
+function renderInternalsOf(resource: CfnResource): RenderInternals {
+  const r = resource as unknown as Partial<RenderInternals>;
+  if (typeof r.renderProperties !== 'function' || typeof r.shouldSynthesize !== 'function' || typeof r.rawOverrides !== 'object') {
+    throw new Error(`cdk-imdsv2: aws-cdk-lib's CfnResource no longer has renderProperties(), shouldSynthesize() and rawOverrides; cannot read ${resource.node.path}`);
+  }
+  return r as RenderInternals;
+}
+
+/**
+ * The properties named in `only`, rendered as `_toCloudFormation()` renders them, without
+ * resolving the others; undefined when the resource is built in a way this does not
+ * follow (its L1 props are a token, or overrides change a property in `only`), and the
+ * caller renders it whole.
+ *
+ * `_toCloudFormation()` resolves the L1 props (`cfnProperties`, camelCase), hands them to
+ * `renderProperties` (validation and the CloudFormation names), then merges the resolved
+ * `rawOverrides`. Here only the props behind `only` are resolved; the others are handed
+ * to `renderProperties` as an unresolved token, which its validators and converters pass
+ * through untouched, and dropped afterwards.
+ */
+function prunedProperties(resource: CfnResource, only: readonly string[]): Record<string, unknown> | undefined {
+  const internals = renderInternalsOf(resource);
+  if (!internals.shouldSynthesize()) return {};
+  const props = internals.cfnProperties;
+  if (!isPlainObject(props) || overridesTouch(internals.rawOverrides, only)) return undefined;
+  const names = cfnNamesOf(resource, internals, props);
+  const wanted: Record<string, unknown> = {};
+  const unread: Record<string, unknown> = {};
+  for (const key of Object.keys(props)) {
+    const name = names.get(key);
+    if (name === undefined || only.includes(name)) wanted[key] = props[key];
+    else if (props[key] !== undefined) unread[key] = UNREAD;
+  }
+  const resolved = (resolveWithoutTrace(resource, wanted) ?? {}) as Record<string, unknown>;
+  const rendered = internals.renderProperties({ ...unread, ...resolved }) ?? {};
+  const result = pick(rendered, only);
+  for (const [name, value] of Object.entries(result)) {
+    if (value === UNREAD) delete result[name];
+  }
+  return result;
+}
+
+/**
+ * Whether the overrides may change a property in `only` (then the resource is rendered
+ * whole, overrides merged as aws-cdk-lib merges them). Overrides of other properties, or
+ * of other sections, do not change what is read.
+ */
+function overridesTouch(overrides: Record<string, unknown>, only: readonly string[]): boolean {
+  if (!('Properties' in overrides)) return false;
+  const own = overrides.Properties;
+  if (!isPlainObject(own)) return true; // deleted, or a token: anything may change
+  return only.some((name) => name in own);
+}
+
+/**
+ * Stands for a prop that is not read. `renderProperties` runs on resolved values, and its
+ * validators and converters pass a CloudFormation intrinsic (an object with one `Fn::` key)
+ * through untouched, whatever the prop's type: so does it with this.
+ */
+const UNREAD = { 'Fn::Cdkimdsv2Unread': true };
+
+/**
+ * The CloudFormation name of each L1 prop of `resource`, found by rendering a marker (an
+ * intrinsic, like UNREAD) per prop and seeing where each lands. Kept
+ * per class; a class seen with a new prop (a plain CfnResource, whose props vary) is
+ * asked again.
+ */
+function cfnNamesOf(resource: CfnResource, internals: RenderInternals, props: Record<string, unknown>): ReadonlyMap<string, string> {
+  const type = resource.constructor;
+  let names = CFN_NAMES.get(type);
+  if (names !== undefined && Object.keys(props).every((k) => names!.has(k))) return names;
+  names = new Map(names ?? []);
+  const probe: Record<string, unknown> = {};
+  for (const key of Object.keys(props)) probe[key] = { [PROBE]: key };
+  const rendered = internals.renderProperties(probe) ?? {};
+  for (const [name, value] of Object.entries(rendered)) {
+    const key = (value as Record<string, unknown> | undefined)?.[PROBE];
+    if (typeof key === 'string') names.set(key, name);
+  }
+  CFN_NAMES.set(type, names);
+  return names;
+}
+
+const CFN_NAMES = new WeakMap<object, Map<string, string>>();
+const PROBE = 'Fn::Cdkimdsv2Probe';
+
+function isPlainObject(x: unknown): x is Record<string, unknown> {
+  return typeof x === 'object' && x !== null && !Array.isArray(x) && !Tokenization.isResolvable(x);
+}
+
+/** The properties of `all` named in `names`. */
+function pick(all: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
   const picked: Record<string, unknown> = {};
-  for (const name of only) {
-    if (properties[name] !== undefined) picked[name] = properties[name];
+  for (const name of names) {
+    if (all[name] !== undefined) picked[name] = all[name];
   }
   return picked;
 }

@@ -184,16 +184,30 @@ export class TemplateResources implements ResourceLookup {
    * Other references (e.g. a launch template id) are kept for `resourceAt` to follow.
    */
   private standIns(template: TemplateFile, value: Json): Json {
-    if (Array.isArray(value)) return value.map((v) => this.standIns(template, v));
+    // Without exports or nested templates in the set, no reference stands for a value of
+    // another template: the common case (one stack, or stacks that share nothing) costs no walk.
+    if (this.exports.size === 0 && this.nested.size === 0) return value;
+    return this.replaceStandIns(template, value);
+  }
+
+  /** `standIns` proper: a copy only where something is replaced, `value` itself elsewhere. */
+  private replaceStandIns(template: TemplateFile, value: Json): Json {
+    if (Array.isArray(value)) {
+      const out = value.map((v) => this.replaceStandIns(template, v));
+      return out.some((v, i) => v !== value[i]) ? out : value;
+    }
     if (!isPlainObject(value)) return value;
     if (isIntrinsic(value)) {
       const target = this.through(template, value, 0);
       if (target && target.value !== value && (isLiteral(target.value) || isVersionAttribute(target.value))) return target.value;
       return value;
     }
-    const out: Record<string, Json> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = this.standIns(template, v);
-    return out;
+    let out: Record<string, Json> | undefined;
+    for (const [k, v] of Object.entries(value)) {
+      const replaced = this.replaceStandIns(template, v);
+      if (replaced !== v) (out ??= { ...value })[k] = replaced;
+    }
+    return out ?? value;
   }
 
   /**
