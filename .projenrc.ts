@@ -118,6 +118,11 @@ project.addTask('bench', {
   exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/run.ts',
   receiveArgs: true,
 });
+project.addTask('bench:split', {
+  description: 'Time spent in each front door (aspect, checks, validator) and in the rest of one synth, per variant (bench/split.ts)',
+  exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/split.ts',
+  receiveArgs: true,
+});
 
 // --- packaging with only npm and Debian reachable ------------------------------------
 // projen skips packaging when CI is set (its GitHub workflow packages in separate jobs);

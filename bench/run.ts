@@ -444,6 +444,8 @@ function main(): void {
   const started = new Date();
   const loadStart = os.loadavg().map((l) => l.toFixed(2)).join(' ');
   const t0 = performance.now();
+  // The code measured is the code transpiled now: record its commit now, not at the end.
+  const commit = gitCommit();
   console.log(`bench: N ${o.ns.join(', ')}; layouts ${o.layouts.join(', ')}; ${o.variants.length} variants; ${o.runs} runs (${o.bigRuns} at N=${Math.max(...o.ns)}); nproc ${os.cpus().length}, load ${loadStart}`);
   transpileOnce();
   const cells = measureSynth(o);
@@ -467,7 +469,7 @@ function main(): void {
     platform: `${os.type()} ${os.release()}`,
     loadStart,
     loadEnd: os.loadavg().map((l) => l.toFixed(2)).join(' '),
-    commit: gitCommit(),
+    commit,
   };
   const md = markdown(summaries, growths, scan, meta);
   fs.writeFileSync(o.out, JSON.stringify({ meta, options: o, summaries, growth: growths, scan, raw: cells }, undefined, 2));

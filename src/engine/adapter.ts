@@ -11,6 +11,12 @@ export interface ResourceAdapter {
   readonly type: string;
   /** The top-level properties the adapter reads: a front door resolves only these. */
   readonly properties: readonly string[];
+  /**
+   * Of a top-level property that is a large struct, the only fields the engine and the
+   * user-data rule read; the aspect resolves just those (a launch template's data holds
+   * its whole instance configuration). A property not named here is read whole.
+   */
+  readonly fieldsRead?: Readonly<Record<string, readonly string[]>>;
   /** The IMDS settings the resource carries itself, if it has any. */
   readonly settings?: SettingsCarrier;
   /** Where it names a launch configuration (Auto Scaling groups). */

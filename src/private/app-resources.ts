@@ -44,7 +44,7 @@ export class AppResources implements ResourceLookup {
     // One render per resource, of only what the engine reads and, for the user-data rule,
     // the scripts: resolving the other properties is most of what a render costs.
     const scripts = USER_DATA_PROPERTIES[resource.cfnResourceType];
-    const all = rendered ?? renderedProperties(resource, readPropertiesOf(adapter.properties, scripts));
+    const all = rendered ?? renderedProperties(resource, readPropertiesOf(adapter.properties, scripts), adapter.fieldsRead);
     const properties = pick(all, adapter.properties);
     if (scripts !== undefined) this.scriptProperties.set(resource, pick(all, scripts));
     const view: ResourceView = {

@@ -9,7 +9,8 @@ import { IConstruct } from 'constructs';
  * Only the properties named in `only` are resolved (all when it is not given): the
  * engine reads a handful of them, and resolving is where the cost is. The others are
  * never resolved (see `prunedProperties`), so a large instance or node group costs
- * about what its few IMDS-related properties cost.
+ * about what its few IMDS-related properties cost. Of a property named in `fieldsRead`,
+ * only those fields are resolved and returned (the adapter's `fieldsRead`).
  *
  * Resolution here must leave no trace, because the aspect runs before synthesis and other
  * aspects may still change the construct: a cached `Lazy` (an L2's user data, say) that
@@ -23,9 +24,10 @@ import { IConstruct } from 'constructs';
  * and reference-targets.test.ts fail loudly if aws-cdk-lib changes them, and
  * test/private/pruned-render.test.ts checks the pruned render against the full one.
  */
-export function renderedProperties(resource: CfnResource, only?: readonly string[]): Record<string, unknown> {
+export function renderedProperties(
+  resource: CfnResource, only?: readonly string[], fieldsRead: FieldsRead = {}): Record<string, unknown> {
   if (only !== undefined) {
-    const pruned = prunedProperties(resource, only);
+    const pruned = prunedProperties(resource, only, fieldsRead);
     if (pruned !== undefined) return pruned;
   }
   const properties = fullProperties(resource);
@@ -67,11 +69,11 @@ function renderInternalsOf(resource: CfnResource): RenderInternals {
  *
  * `_toCloudFormation()` resolves the L1 props (`cfnProperties`, camelCase), hands them to
  * `renderProperties` (validation and the CloudFormation names), then merges the resolved
- * `rawOverrides`. Here only the props behind `only` are resolved; the others are handed
- * to `renderProperties` as an unresolved token, which its validators and converters pass
- * through untouched, and dropped afterwards.
+ * `rawOverrides`. Here only the props behind `only` are resolved; each other prop is handed
+ * to `renderProperties` as UNREAD, which its validators and converters pass through
+ * untouched, and dropped afterwards.
  */
-function prunedProperties(resource: CfnResource, only: readonly string[]): Record<string, unknown> | undefined {
+function prunedProperties(resource: CfnResource, only: readonly string[], fieldsRead: FieldsRead): Record<string, unknown> | undefined {
   const internals = renderInternalsOf(resource);
   if (!internals.shouldSynthesize()) return {};
   const props = internals.cfnProperties;
@@ -79,18 +81,52 @@ function prunedProperties(resource: CfnResource, only: readonly string[]): Recor
   const names = cfnNamesOf(resource, internals, props);
   const wanted: Record<string, unknown> = {};
   const unread: Record<string, unknown> = {};
+  /** Per pruned struct prop (camelCase key): its unread fields, as UNREAD. */
+  const unreadFields = new Map<string, Record<string, unknown>>();
   for (const key of Object.keys(props)) {
     const name = names.get(key);
-    if (name === undefined || only.includes(name)) wanted[key] = props[key];
-    else if (props[key] !== undefined) unread[key] = UNREAD;
+    const value = props[key];
+    if (name !== undefined && !only.includes(name)) {
+      if (value !== undefined) unread[key] = UNREAD;
+      continue;
+    }
+    const fields = name === undefined ? undefined : fieldsRead[name];
+    if (fields === undefined || !isPlainObject(value)) {
+      wanted[key] = value; // read whole (a token is resolved whole: what it makes is not known before)
+      continue;
+    }
+    const fieldNames = fieldNamesOf(resource, internals, props, key);
+    const kept: Record<string, unknown> = {};
+    const dropped: Record<string, unknown> = {};
+    for (const field of Object.keys(value)) {
+      const fieldName = fieldNames.get(field);
+      if (fieldName === undefined || fields.includes(fieldName)) kept[field] = value[field];
+      else if (value[field] !== undefined) dropped[field] = UNREAD;
+    }
+    wanted[key] = kept;
+    unreadFields.set(key, dropped);
   }
   const resolved = (resolveWithoutTrace(resource, wanted) ?? {}) as Record<string, unknown>;
+  for (const [key, dropped] of unreadFields) {
+    const own = resolved[key];
+    resolved[key] = { ...dropped, ...(isPlainObject(own) ? own : {}) };
+  }
   const rendered = internals.renderProperties({ ...unread, ...resolved }) ?? {};
   const result = pick(rendered, only);
   for (const [name, value] of Object.entries(result)) {
     if (value === UNREAD) delete result[name];
+    else if (fieldsRead[name] !== undefined && isPlainObject(value)) result[name] = withoutUnread(value);
   }
   return result;
+}
+
+/** Of each struct property, the only fields read (CloudFormation names). */
+export type FieldsRead = Readonly<Record<string, readonly string[]>>;
+
+function withoutUnread(value: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) if (v !== UNREAD) out[k] = v;
+  return out;
 }
 
 /**
@@ -114,17 +150,20 @@ const UNREAD = { 'Fn::Cdkimdsv2Unread': true };
 
 /**
  * The CloudFormation name of each L1 prop of `resource`, found by rendering a marker (an
- * intrinsic, like UNREAD) per prop and seeing where each lands. Kept
- * per class; a class seen with a new prop (a plain CfnResource, whose props vary) is
- * asked again.
+ * intrinsic, like UNREAD) per prop and seeing where each lands; undefined for a prop whose
+ * marker lands nowhere (such a prop is always resolved). Kept per class; a class seen with
+ * a new prop (a plain CfnResource, whose props vary) is asked again.
  */
-function cfnNamesOf(resource: CfnResource, internals: RenderInternals, props: Record<string, unknown>): ReadonlyMap<string, string> {
+function cfnNamesOf(resource: CfnResource, internals: RenderInternals, props: Record<string, unknown>): ReadonlyMap<string, string | undefined> {
   const type = resource.constructor;
   let names = CFN_NAMES.get(type);
   if (names !== undefined && Object.keys(props).every((k) => names!.has(k))) return names;
   names = new Map(names ?? []);
   const probe: Record<string, unknown> = {};
-  for (const key of Object.keys(props)) probe[key] = { [PROBE]: key };
+  for (const key of Object.keys(props)) {
+    probe[key] = { [PROBE]: key };
+    if (!names.has(key)) names.set(key, undefined);
+  }
   const rendered = internals.renderProperties(probe) ?? {};
   for (const [name, value] of Object.entries(rendered)) {
     const key = (value as Record<string, unknown> | undefined)?.[PROBE];
@@ -134,7 +173,39 @@ function cfnNamesOf(resource: CfnResource, internals: RenderInternals, props: Re
   return names;
 }
 
-const CFN_NAMES = new WeakMap<object, Map<string, string>>();
+const CFN_NAMES = new WeakMap<object, Map<string, string | undefined>>();
+
+/**
+ * The CloudFormation name of each field of the struct prop `key` of `resource`, found the
+ * same way (a marker per field, inside the struct). Kept per class and prop.
+ */
+function fieldNamesOf(
+  resource: CfnResource, internals: RenderInternals, props: Record<string, unknown>, key: string,
+): ReadonlyMap<string, string | undefined> {
+  const value = props[key] as Record<string, unknown>;
+  let perKey = FIELD_NAMES.get(resource.constructor);
+  if (perKey === undefined) FIELD_NAMES.set(resource.constructor, perKey = new Map());
+  let names = perKey.get(key);
+  if (names !== undefined && Object.keys(value).every((f) => names!.has(f))) return names;
+  names = new Map(names ?? []);
+  const struct: Record<string, unknown> = {};
+  for (const field of Object.keys(value)) {
+    struct[field] = { [PROBE]: field };
+    if (!names.has(field)) names.set(field, undefined);
+  }
+  const probe: Record<string, unknown> = {};
+  for (const other of Object.keys(props)) probe[other] = other === key ? struct : { [PROBE]: other };
+  const cfnName = cfnNamesOf(resource, internals, props).get(key);
+  const rendered = cfnName === undefined ? undefined : (internals.renderProperties(probe) ?? {})[cfnName];
+  for (const [name, marker] of Object.entries(isPlainObject(rendered) ? rendered : {})) {
+    const field = (marker as Record<string, unknown> | undefined)?.[PROBE];
+    if (typeof field === 'string') names.set(field, name);
+  }
+  perKey.set(key, names);
+  return names;
+}
+
+const FIELD_NAMES = new WeakMap<object, Map<string, Map<string, string | undefined>>>();
 const PROBE = 'Fn::Cdkimdsv2Probe';
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {

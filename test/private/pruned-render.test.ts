@@ -24,6 +24,24 @@ function pick(all: Record<string, unknown>, names: readonly string[]): Record<st
   return Object.fromEntries(names.filter((n) => all[n] !== undefined).map((n) => [n, all[n]]));
 }
 
+/** The adapter's `fieldsRead` of each struct property. */
+function fieldsOf(resource: CfnResource): Readonly<Record<string, readonly string[]>> {
+  return RESOURCE_TABLE.get(resource.cfnResourceType)!.fieldsRead ?? {};
+}
+
+/** What the aspect reads of the whole render: the properties, and of a struct only its fields read. */
+function pickRead(resource: CfnResource, all: Record<string, unknown>): Record<string, unknown> {
+  const picked = pick(all, readBy(resource));
+  for (const [name, fields] of Object.entries(fieldsOf(resource))) {
+    const value = picked[name];
+    const intrinsic = typeof value === 'object' && value !== null && Object.keys(value).some((k) => k === 'Ref' || k.startsWith('Fn::'));
+    if (typeof value === 'object' && value !== null && !Array.isArray(value) && !intrinsic) {
+      picked[name] = pick(value as Record<string, unknown>, fields);
+    }
+  }
+  return picked;
+}
+
 function imdsResources(scope: Stack | App): CfnResource[] {
   return scope.node.findAll().filter((c): c is CfnResource => CfnResource.isCfnResource(c) && RESOURCE_TABLE.has(c.cfnResourceType));
 }
@@ -33,9 +51,8 @@ function bothRenders(scope: Stack | App): { pruned: Record<string, unknown>; who
   const pruned: Record<string, unknown> = {};
   const whole: Record<string, unknown> = {};
   for (const r of imdsResources(scope)) {
-    const only = readBy(r);
-    pruned[r.node.path] = renderedProperties(r, only);
-    whole[r.node.path] = pick(renderedProperties(r), only);
+    pruned[r.node.path] = renderedProperties(r, readBy(r), fieldsOf(r));
+    whole[r.node.path] = pickRead(r, renderedProperties(r));
   }
   return { pruned, whole };
 }
@@ -133,6 +150,24 @@ describe('renderedProperties(resource, only): the pruned render', () => {
     // WHEN / THEN: the pruned render does not touch it; the whole render does
     expect(renderedProperties(instance, readBy(instance))).toEqual({ MetadataOptions: { HttpTokens: 'optional' } });
     expect(() => renderedProperties(instance)).toThrow('ImageId was resolved');
+  });
+
+  test("a field of a launch template's data that the engine does not read is never resolved", () => {
+    // GIVEN a launch template whose ImageId fails when it is produced
+    const { stack } = stackWithVpc();
+    const lt = new ec2.CfnLaunchTemplate(stack, 'Lt', {
+      launchTemplateData: {
+        imageId: Lazy.string({ produce: () => { throw new Error('ImageId was resolved'); } }),
+        metadataOptions: { httpTokens: 'optional' },
+        userData: Lazy.string({ produce: () => 'IyEvYmluL2Jhc2g=' }),
+      },
+    });
+
+    // WHEN / THEN: only MetadataOptions, UserData (and TagSpecifications) are read
+    expect(renderedProperties(lt, readBy(lt), fieldsOf(lt))).toEqual({
+      LaunchTemplateData: { MetadataOptions: { HttpTokens: 'optional' }, UserData: 'IyEvYmluL2Jhc2g=' },
+    });
+    expect(() => renderedProperties(lt)).toThrow('ImageId was resolved');
   });
 
   test('fails loudly, naming the resource, if the protected render API disappears', () => {

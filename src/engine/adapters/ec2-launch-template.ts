@@ -9,6 +9,8 @@ import { Impact } from '../model';
 export const ec2LaunchTemplate: ResourceAdapter = {
   type: 'AWS::EC2::LaunchTemplate',
   properties: ['LaunchTemplateData', 'LaunchTemplateName', 'TagSpecifications'],
+  // MetadataOptions (the settings), UserData (container hosts, the user-data rule), TagSpecifications (cluster tags)
+  fieldsRead: { LaunchTemplateData: ['MetadataOptions', 'UserData', 'TagSpecifications'] },
   settings: metadataOptionsCarrier(['LaunchTemplateData', 'MetadataOptions'], Impact.NEW_VERSION),
   // Container hosts are mostly known from the consumers (node groups, Batch, cluster ASGs);
   // a template can also say so itself through its user data or instance tags.
