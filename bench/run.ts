@@ -16,8 +16,8 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import * as ts from 'typescript';
 import { Layout } from './generator';
+import { transpileOnce, walkFiles } from './transpile';
 import { VARIANTS, Variant } from './variants';
 import type { WorkerResult } from './worker';
 
@@ -102,26 +102,6 @@ interface Cell {
 }
 
 const BUILD = path.join(RESULTS, 'build');
-
-/**
- * Transpile bench/ and src/ once (TypeScript's transpileModule, what ts-node
- * --transpile-only does in every process) into bench/results/build, so that each worker is
- * a plain `node` process: no compiler to load, no source-map hook on every stack trace.
- */
-function transpileOnce(): void {
-  fs.rmSync(BUILD, { recursive: true, force: true });
-  for (const dir of ['bench', 'src']) {
-    for (const file of walkFiles(path.join(ROOT, dir)).filter((f) => f.endsWith('.ts') && !f.includes(`${path.sep}results${path.sep}`))) {
-      const out = path.join(BUILD, path.relative(ROOT, file)).replace(/\.ts$/, '.js');
-      const { outputText } = ts.transpileModule(fs.readFileSync(file, 'utf8'), {
-        fileName: file,
-        compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-      });
-      fs.mkdirSync(path.dirname(out), { recursive: true });
-      fs.writeFileSync(out, outputText);
-    }
-  }
-}
 
 function runWorker(variant: Variant, n: number, layout: Layout): { result: WorkerResult; processMs: number } {
   const out = path.join(RESULTS, `worker-${process.pid}.json`);
@@ -300,11 +280,6 @@ function ensureCompiled(): void {
   if (run.status !== 0) throw new Error(`bench: npx jsii failed with ${run.status}`);
 }
 
-function walkFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true })
-    .flatMap((e) => e.isDirectory() ? walkFiles(path.join(dir, e.name)) : [path.join(dir, e.name)]);
-}
-
 function timeProcess(cmd: string, args: string[]): { ms: number; status: number | null; stdout: string } {
   const t0 = performance.now();
   const run = spawnSync(cmd, args, { cwd: ROOT, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -447,7 +422,7 @@ function main(): void {
   // The code measured is the code transpiled now: record its commit now, not at the end.
   const commit = gitCommit();
   console.log(`bench: N ${o.ns.join(', ')}; layouts ${o.layouts.join(', ')}; ${o.variants.length} variants; ${o.runs} runs (${o.bigRuns} at N=${Math.max(...o.ns)}); nproc ${os.cpus().length}, load ${loadStart}`);
-  transpileOnce();
+  transpileOnce(BUILD);
   const cells = measureSynth(o);
   const summaries = summarise(cells);
   const growths = growth(summaries);

@@ -7,9 +7,10 @@
  *   npx ts-node --transpile-only --project bench/tsconfig.json bench/split.ts \
  *     [--n 6000] [--layout one-stack] [--runs 5] [--variants plain,empty-plugin,ours-all]
  *
- * Run without arguments in a child process it is the worker (`split.ts <variant> <n>
- * <layout>`); the report printed by failed validations is not written, so that what is
- * timed is the same for every variant.
+ * bench/ and src/ are transpiled once into bench/results/split-build, and each measurement
+ * is a fresh `node` process on that build (`split.js <variant> <n> <layout>`, the worker).
+ * The report printed by failed validations is not written, so that what is timed is the
+ * same for every variant.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -17,6 +18,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { Layout, generate, newApp } from './generator';
+import { transpileOnce } from './transpile';
 import { VARIANTS, Variant, prepare } from './variants';
 import { Imdsv2Aspect, Imdsv2Checks, Imdsv2Validator } from '../src';
 
@@ -71,12 +73,13 @@ function main(argv: string[]): void {
   const runs = Number(get('runs', '5'));
   const variants = get('variants', 'plain,empty-plugin,ours-aspect-rewrite,ours-checks,ours-validator,ours-all').split(',') as Variant[];
   for (const v of variants) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`split: unknown variant '${v}'`);
+  const build = transpileOnce(path.join(__dirname, 'results', 'split-build'));
   const results = new Map<Variant, Split[]>(variants.map((v) => [v, []]));
   for (let run = 0; run < runs; run++) {
     for (const variant of variants) {
-      // a fresh process per measurement, TypeScript compiled on load as ts-node does here
-      const child = spawnSync(process.execPath, ['-r', 'ts-node/register/transpile-only', __filename, variant, String(n), layout], {
-        encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, env: { ...process.env, TS_NODE_PROJECT: path.join(__dirname, 'tsconfig.json') },
+      // a fresh process per measurement, on the transpiled build (as npm run bench does)
+      const child = spawnSync(process.execPath, [path.join(build, 'bench', 'split.js'), variant, String(n), layout], {
+        encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
       });
       if (child.status !== 0) throw new Error(`split: ${variant} failed:\n${child.stderr.slice(-2000)}`);
       results.get(variant)!.push(JSON.parse(child.stdout.trim().split('\n').pop()!));
