@@ -17,6 +17,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { Layout } from './generator';
+import { median } from './stats';
 import { transpileOnce, walkFiles } from './transpile';
 import { VARIANTS, Variant } from './variants';
 import type { WorkerResult } from './worker';
@@ -70,12 +71,6 @@ function parseArgs(argv: string[]): Options {
 }
 
 // ---- statistics --------------------------------------------------------------------------
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 /** Least-squares slope of log(time) over log(N): 1 is linear, 2 quadratic. */
 function logLogSlope(points: Array<[number, number]>): number | undefined {

@@ -18,6 +18,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { Layout, generate, newApp } from './generator';
+import { median } from './stats';
 import { transpileOnce } from './transpile';
 import { VARIANTS, Variant, prepare } from './variants';
 import { Imdsv2Aspect, Imdsv2Checks, Imdsv2Validator } from '../src';
@@ -57,11 +58,6 @@ function worker(variant: Variant, n: number, layout: Layout): void {
   process.stdout.write(JSON.stringify({ total, ...split, rest: total - ours }));
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = Math.floor(s.length / 2);
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
 
 function main(argv: string[]): void {
   const get = (name: string, fallback: string) => {

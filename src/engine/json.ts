@@ -16,6 +16,15 @@ export function isPlainObject(v: unknown): v is Record<string, Json> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/** The properties of `all` named in `names` (those that are set). */
+export function pick(all: Record<string, Json>, names: readonly string[]): Record<string, Json> {
+  const picked: Record<string, Json> = {};
+  for (const name of names) {
+    if (all[name] !== undefined) picked[name] = all[name];
+  }
+  return picked;
+}
+
 /** An object with a single `Ref` or `Fn::…` key: a value CloudFormation computes. */
 export function isIntrinsic(v: unknown): boolean {
   if (!isPlainObject(v)) return false;

@@ -11,7 +11,7 @@ import { RESOURCE_TABLE } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
 import { AppResources } from '../private/app-resources';
-import { SynthesizedResource, instanceScriptsOf } from '../private/instance-scripts';
+import { SynthesizedResource, synthesizedScriptsOf } from '../private/instance-scripts';
 import { locationOf } from '../templates/scan-templates';
 import { Imdsv2CheckOptions } from '../validation/imdsv2-check-options';
 
@@ -163,7 +163,10 @@ export class Imdsv2Checks extends NagPack {
       const resource = resources.resourceOf(verdict.resource);
       const findings = [...verdict.findings];
       if (selected.has(Imdsv2RuleId.USER_DATA_V1)) {
-        findings.push(...userDataFindings(verdict.resource, instanceScriptsOf(resource, synthesized.get(resource)))
+        // from the template when there is one, else from the render that made the view: never a second render
+        const template = synthesized.get(resource);
+        const scripts = template ? synthesizedScriptsOf(resource, template) : resources.scriptsOf(resource);
+        findings.push(...userDataFindings(verdict.resource, scripts)
           .filter((f) => !lookup.isAcknowledged(verdict.resource, f.ruleId)));
       }
       const kept = findings.filter((f) => selected.has(f.ruleId));

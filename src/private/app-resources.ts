@@ -3,7 +3,7 @@ import { Instance, InstanceRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { cfnInitOf } from './instance-scripts';
 import { referencedResources, renderedProperties } from './render-resource';
-import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
+import { PropertyPath, isIntrinsic, pick, valueAt } from '../engine/json';
 import { ResourceLookup, ResourceView } from '../engine/model';
 import { adapterFor } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
@@ -167,13 +167,4 @@ function settledByRequireImdsv2Aspect(resource: CfnResource): string | undefined
 function readPropertiesOf(adapterReads: readonly string[], scripts: readonly string[] | undefined): readonly string[] {
   if (scripts === undefined) return adapterReads;
   return [...new Set([...adapterReads, ...scripts])];
-}
-
-/** The properties of `all` named in `names`. */
-function pick(all: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
-  const picked: Record<string, unknown> = {};
-  for (const name of names) {
-    if (all[name] !== undefined) picked[name] = all[name];
-  }
-  return picked;
 }

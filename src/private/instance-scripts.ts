@@ -1,5 +1,5 @@
 import { CfnResource } from 'aws-cdk-lib';
-import { resolveWithoutTrace, renderedProperties } from './render-resource';
+import { resolveWithoutTrace } from './render-resource';
 import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
 
 const CFN_INIT = 'AWS::CloudFormation::Init';
@@ -11,25 +11,16 @@ export interface SynthesizedResource {
 }
 
 /**
- * The scripts of a CfnResource for `userDataFindings`: the properties that carry user data
- * (property overrides included) and its AWS::CloudFormation::Init metadata (what
- * `applyCloudFormationInit` and `addMetadata` attach).
- *
- * Read from its synthesized template entry when the caller has it (the nag pack, after
- * synthesis); otherwise rendered and resolved without trace (the aspect, before synthesis).
+ * The scripts of a resource for `userDataFindings`, read from its synthesized template
+ * entry (the nag pack, after synthesis): the properties that carry user data and its
+ * AWS::CloudFormation::Init metadata. Before synthesis, `AppResources.scriptsOf` has them
+ * from the render that made the resource's view.
  */
-export function instanceScriptsOf(resource: CfnResource, synthesized?: SynthesizedResource): InstanceScripts {
-  const userDataProperties = USER_DATA_PROPERTIES[resource.cfnResourceType];
-  if (synthesized) {
-    const init = synthesized.Metadata?.[CFN_INIT];
-    return {
-      properties: userDataProperties !== undefined ? synthesized.Properties ?? {} : {},
-      metadata: init === undefined ? undefined : { [CFN_INIT]: init },
-    };
-  }
+export function synthesizedScriptsOf(resource: CfnResource, synthesized: SynthesizedResource): InstanceScripts {
+  const init = synthesized.Metadata?.[CFN_INIT];
   return {
-    properties: userDataProperties !== undefined ? renderedProperties(resource, userDataProperties) : {},
-    metadata: cfnInitOf(resource),
+    properties: USER_DATA_PROPERTIES[resource.cfnResourceType] !== undefined ? synthesized.Properties ?? {} : {},
+    metadata: init === undefined ? undefined : { [CFN_INIT]: init },
   };
 }
 

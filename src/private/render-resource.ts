@@ -1,5 +1,6 @@
 import { CfnResource, DefaultTokenResolver, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { pick } from '../engine/json';
 
 /**
  * The resolved CloudFormation `Properties` of `resource`, exactly as they will be
@@ -155,21 +156,10 @@ const UNREAD = { 'Fn::Cdkimdsv2Unread': true };
  * a new prop (a plain CfnResource, whose props vary) is asked again.
  */
 function cfnNamesOf(resource: CfnResource, internals: RenderInternals, props: Record<string, unknown>): ReadonlyMap<string, string | undefined> {
-  const type = resource.constructor;
-  let names = CFN_NAMES.get(type);
-  if (names !== undefined && Object.keys(props).every((k) => names!.has(k))) return names;
-  names = new Map(names ?? []);
-  const probe: Record<string, unknown> = {};
-  for (const key of Object.keys(props)) {
-    probe[key] = { [PROBE]: key };
-    if (!names.has(key)) names.set(key, undefined);
-  }
-  const rendered = internals.renderProperties(probe) ?? {};
-  for (const [name, value] of Object.entries(rendered)) {
-    const key = (value as Record<string, unknown> | undefined)?.[PROBE];
-    if (typeof key === 'string') names.set(key, name);
-  }
-  CFN_NAMES.set(type, names);
+  const known = CFN_NAMES.get(resource.constructor);
+  if (known !== undefined && Object.keys(props).every((k) => known.has(k))) return known;
+  const names = namesByMarker(Object.keys(props), known, (markers) => internals.renderProperties(markers));
+  CFN_NAMES.set(resource.constructor, names);
   return names;
 }
 
@@ -182,26 +172,41 @@ const CFN_NAMES = new WeakMap<object, Map<string, string | undefined>>();
 function fieldNamesOf(
   resource: CfnResource, internals: RenderInternals, props: Record<string, unknown>, key: string,
 ): ReadonlyMap<string, string | undefined> {
-  const value = props[key] as Record<string, unknown>;
+  const fields = Object.keys(props[key] as Record<string, unknown>);
   let perKey = FIELD_NAMES.get(resource.constructor);
   if (perKey === undefined) FIELD_NAMES.set(resource.constructor, perKey = new Map());
-  let names = perKey.get(key);
-  if (names !== undefined && Object.keys(value).every((f) => names!.has(f))) return names;
-  names = new Map(names ?? []);
-  const struct: Record<string, unknown> = {};
-  for (const field of Object.keys(value)) {
-    struct[field] = { [PROBE]: field };
-    if (!names.has(field)) names.set(field, undefined);
-  }
-  const probe: Record<string, unknown> = {};
-  for (const other of Object.keys(props)) probe[other] = other === key ? struct : { [PROBE]: other };
+  const known = perKey.get(key);
+  if (known !== undefined && fields.every((f) => known.has(f))) return known;
   const cfnName = cfnNamesOf(resource, internals, props).get(key);
-  const rendered = cfnName === undefined ? undefined : (internals.renderProperties(probe) ?? {})[cfnName];
-  for (const [name, marker] of Object.entries(isPlainObject(rendered) ? rendered : {})) {
-    const field = (marker as Record<string, unknown> | undefined)?.[PROBE];
-    if (typeof field === 'string') names.set(field, name);
-  }
+  const names = namesByMarker(fields, known, (struct) => {
+    if (cfnName === undefined) return undefined;
+    const probe: Record<string, unknown> = {};
+    for (const other of Object.keys(props)) probe[other] = other === key ? struct : { [PROBE]: other };
+    return internals.renderProperties(probe)?.[cfnName];
+  });
   perKey.set(key, names);
+  return names;
+}
+
+/**
+ * `known` plus the name under which `render` puts the marker of each of `keys` (an
+ * intrinsic `{ [PROBE]: key }`); undefined for a key whose marker lands nowhere.
+ */
+function namesByMarker(
+  keys: readonly string[], known: ReadonlyMap<string, string | undefined> | undefined,
+  render: (markers: Record<string, unknown>) => unknown,
+): Map<string, string | undefined> {
+  const names = new Map(known ?? []);
+  const markers: Record<string, unknown> = {};
+  for (const key of keys) {
+    markers[key] = { [PROBE]: key };
+    if (!names.has(key)) names.set(key, undefined);
+  }
+  const rendered = render(markers);
+  for (const [name, marker] of Object.entries(isPlainObject(rendered) ? rendered : {})) {
+    const key = (marker as Record<string, unknown> | undefined)?.[PROBE];
+    if (typeof key === 'string') names.set(key, name);
+  }
   return names;
 }
 
@@ -210,15 +215,6 @@ const PROBE = 'Fn::Cdkimdsv2Probe';
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {
   return typeof x === 'object' && x !== null && !Array.isArray(x) && !Tokenization.isResolvable(x);
-}
-
-/** The properties of `all` named in `names`. */
-function pick(all: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {
-  const picked: Record<string, unknown> = {};
-  for (const name of names) {
-    if (all[name] !== undefined) picked[name] = all[name];
-  }
-  return picked;
 }
 
 /**
