@@ -134,7 +134,7 @@ function measureSynth(o: Options): Cell[] {
           const { result, processMs } = runWorker(cell.variant, n, layout);
           cell.runs.push(result);
           cell.processMs.push(processMs);
-          const status = result.ok ? `${(result.totalMs / 1000).toFixed(2)} s, ${result.maxRssMb.toFixed(0)} MB` : `FAILED: ${result.error}`;
+          const status = result.ok ? `${(result.totalMs / 1000).toFixed(2)} s, CPU ${(result.cpuMs / 1000).toFixed(2)} s, ${result.maxRssMb.toFixed(0)} MB` : `FAILED: ${result.error}`;
           console.log(`  n=${n} ${layout} run ${rep + 1}/${reps} ${cell.variant}: ${status} (load ${os.loadavg()[0].toFixed(2)})`);
         }
       }
@@ -157,10 +157,13 @@ interface Summary {
   readonly minMs: number;
   readonly maxMs: number;
   readonly medianSynthMs: number;
+  /** Median CPU time (user + system) of build + synth. */
+  readonly medianCpuMs: number;
   readonly medianProcessMs: number;
   readonly peakRssMb: number;
   readonly ratioToPlain?: number;
   readonly rssRatioToPlain?: number;
+  readonly cpuRatioToPlain?: number;
   readonly stacks: number;
   readonly cfnResources: number;
   readonly violations: Record<string, number>;
@@ -183,6 +186,7 @@ function summarise(cells: Cell[]): Summary[] {
       minMs: times.length ? Math.min(...times) : NaN,
       maxMs: times.length ? Math.max(...times) : NaN,
       medianSynthMs: ok.length ? median(ok.map((r) => r.synthMs)) : NaN,
+      medianCpuMs: ok.length ? median(ok.map((r) => r.cpuMs ?? NaN)) : NaN,
       medianProcessMs: median(c.processMs),
       peakRssMb: median(c.runs.map((r) => r.maxRssMb)),
       stacks: first.stacks,
@@ -193,7 +197,12 @@ function summarise(cells: Cell[]): Summary[] {
   });
   return base.map((s) => {
     const plain = base.find((p) => p.variant === 'plain' && p.n === s.n && p.layout === s.layout);
-    return plain ? { ...s, ratioToPlain: s.medianMs / plain.medianMs, rssRatioToPlain: s.peakRssMb / plain.peakRssMb } : s;
+    return plain ? {
+      ...s,
+      ratioToPlain: s.medianMs / plain.medianMs,
+      rssRatioToPlain: s.peakRssMb / plain.peakRssMb,
+      cpuRatioToPlain: s.medianCpuMs / plain.medianCpuMs,
+    } : s;
   });
 }
 
@@ -357,17 +366,17 @@ function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison 
   lines.push(`Command: \`${meta.command}\``, '');
   lines.push(`Code: commit ${meta.commit}.`, '');
   lines.push(`Machine: ${meta.cpus} (nproc ${meta.nproc}), ${meta.memoryGb} GB RAM, Node ${meta.node}, ${meta.platform}; load average at start ${meta.loadStart}, at end ${meta.loadEnd}; ${meta.date}; ${meta.durationMin} min in all.`, '');
-  lines.push('Time: building the app and `app.synth()` in a fresh process (module loading not included), median of the runs; min–max in brackets. Peak memory: the process\'s maxRSS (median). Ratio: to plain synth at the same N and layout.', '');
+  lines.push('Time: building the app and `app.synth()` in a fresh process (module loading not included), median of the runs; min–max in brackets. Peak memory: the process\'s maxRSS (median). CPU: user + system time of the process over the same span (median), less sensitive to other load on the machine than wall time. Ratio: to plain synth at the same N and layout.', '');
   for (const layout of new Set(summaries.map((s) => s.layout))) {
     lines.push(`#### ${layout === 'one-stack' ? 'All units in one stack' : `Spread over stacks (${summaries.find((s) => s.layout === layout)?.stacks ?? '?'}+ stacks, 100 units a stack)`}`, '');
-    lines.push('| variant | N | CFN resources | runs | time s (min–max) | x plain | peak MB | x plain | found |');
-    lines.push('|---|---:|---:|---:|---|---:|---:|---:|---|');
+    lines.push('| variant | N | CFN resources | runs | time s (min–max) | x plain | CPU s | x plain | peak MB | x plain | found |');
+    lines.push('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|');
     for (const s of summaries.filter((x) => x.layout === layout)) {
       const found = [
         ...Object.entries(s.violations).map(([k, v]) => `${k} ${v}`),
         ...Object.entries(s.counts).filter(([k]) => k !== 'firstError').map(([k, v]) => `${k} ${v}`),
       ].join(', ');
-      lines.push(`| ${s.variant}${s.ok ? '' : ' (FAILED)'} | ${s.n} | ${s.cfnResources} | ${s.runs} | ${fmtS(s.medianMs)} (${fmtS(s.minMs)}–${fmtS(s.maxMs)}) | ${fmtX(s.ratioToPlain)} | ${s.peakRssMb.toFixed(0)} | ${fmtX(s.rssRatioToPlain)} | ${found} |`);
+      lines.push(`| ${s.variant}${s.ok ? '' : ' (FAILED)'} | ${s.n} | ${s.cfnResources} | ${s.runs} | ${fmtS(s.medianMs)} (${fmtS(s.minMs)}–${fmtS(s.maxMs)}) | ${fmtX(s.ratioToPlain)} | ${fmtS(s.medianCpuMs)} | ${fmtX(s.cpuRatioToPlain)} | ${s.peakRssMb.toFixed(0)} | ${fmtX(s.rssRatioToPlain)} | ${found} |`);
     }
     lines.push('');
   }
@@ -392,9 +401,9 @@ function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison 
 }
 
 function printTable(summaries: Summary[], growths: Growth[]): void {
-  console.log('\nvariant                     layout     N      time s   x plain  peak MB  x plain');
+  console.log('\nvariant                     layout     N      time s   x plain   CPU s   x plain  peak MB  x plain');
   for (const s of summaries) {
-    console.log(`${s.variant.padEnd(27)} ${s.layout.padEnd(10)} ${String(s.n).padEnd(6)} ${fmtS(s.medianMs).padStart(7)}  ${fmtX(s.ratioToPlain).padStart(7)}  ${s.peakRssMb.toFixed(0).padStart(7)}  ${fmtX(s.rssRatioToPlain).padStart(7)}${s.ok ? '' : `  FAILED: ${s.error}`}`);
+    console.log(`${s.variant.padEnd(27)} ${s.layout.padEnd(10)} ${String(s.n).padEnd(6)} ${fmtS(s.medianMs).padStart(7)}  ${fmtX(s.ratioToPlain).padStart(7)}  ${fmtS(s.medianCpuMs).padStart(6)}  ${fmtX(s.cpuRatioToPlain).padStart(7)}  ${s.peakRssMb.toFixed(0).padStart(7)}  ${fmtX(s.rssRatioToPlain).padStart(7)}${s.ok ? '' : `  FAILED: ${s.error}`}`);
   }
   console.log('\ngrowth (time ratio / N ratio, log-log slope):');
   for (const g of growths) {

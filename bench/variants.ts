@@ -2,7 +2,11 @@
  * The variants measured side by side. Each one adds its checks to a generated app; the
  * `finish` hook runs after the timed synth and only counts what the variant found.
  */
-import { App, AspectPriority, Aspects, CfnResource, IAspect, IPolicyValidationContext, PolicyValidationPluginReport, Validations } from 'aws-cdk-lib';
+import * as fs from 'fs';
+import {
+  App, AspectPriority, Aspects, CfnResource, IAspect, IPolicyValidationContext, IPolicyValidationPlugin,
+  PolicyValidationPluginReport, PolicyViolation, Validations,
+} from 'aws-cdk-lib';
 import { AutoScalingGroupRequireImdsv2Aspect } from 'aws-cdk-lib/aws-autoscaling';
 import { InstanceRequireImdsv2Aspect, LaunchTemplateRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { NagMessageLevel, NagPack, rules } from 'cdk-nag';
@@ -10,7 +14,7 @@ import { IConstruct } from 'constructs';
 import { EnforcementMode, Imdsv2Aspect, Imdsv2Checks, Imdsv2Validator } from '../src';
 
 export const VARIANTS = [
-  'plain', 'empty-plugin', 'cdk-lib-aspects', 'cdk-nag-EC2IMDSv2Enabled',
+  'plain', 'empty-plugin', 'report-floor', 'cdk-lib-aspects', 'cdk-nag-EC2IMDSv2Enabled',
   'ours-aspect-rewrite', 'ours-aspect-report', 'ours-checks', 'ours-validator', 'ours-all',
 ] as const;
 export type Variant = typeof VARIANTS[number];
@@ -49,6 +53,34 @@ class Ec2ImdsV2OnlyPack extends NagPack {
 }
 
 /**
+ * A validation plugin that analyses nothing: it reads each template and reports an error
+ * and a note for every AWS::EKS::Nodegroup in it (by template and logical id, which the
+ * report resolves to the construct).
+ */
+class NodegroupReporter implements IPolicyValidationPlugin {
+  public constructor(public readonly name: string) {}
+  public validate(context: IPolicyValidationContext): PolicyValidationPluginReport {
+    const violations: PolicyViolation[] = [];
+    for (const templatePath of context.templatePaths) {
+      const template = JSON.parse(fs.readFileSync(templatePath, 'utf8')) as { Resources?: Record<string, { Type?: string }> };
+      for (const [logicalId, resource] of Object.entries(template.Resources ?? {})) {
+        if (resource.Type !== 'AWS::EKS::Nodegroup') continue;
+        for (const [ruleName, severity] of [['Floor-Error', 'error'], ['Floor-Note', 'info']]) {
+          violations.push({
+            ruleName,
+            description: `${resource.Type} ${logicalId}: reported without analysis`,
+            fix: 'none: this plugin only measures the report',
+            severity,
+            violatingResources: [{ resourceLogicalId: logicalId, templatePath, locations: ['Properties'] }],
+          });
+        }
+      }
+    }
+    return { success: violations.length === 0, violations };
+  }
+}
+
+/**
  * aws-cdk-lib's aspect, with every exception it throws caught and counted, so that synth
  * goes on and the configurations it can handle are still measured. Without the catch the
  * first Auto Scaling group with its own launch template aborts synth.
@@ -76,6 +108,12 @@ export function prepare(app: App, variant: Variant): Prepared {
       // What aws-cdk-lib's policy validation costs any plugin that finds nothing: the
       // assembly fingerprints, the construct tree, the acknowledgements and the report file.
       Validations.of(app).addPlugins({ name: 'Empty', validate: () => ({ success: true, violations: [] }) });
+      return { finish: () => ({}) };
+    case 'report-floor':
+      // What aws-cdk-lib charges for the report that ours-all makes, with no analysis behind
+      // it: two plugins, each reporting two violations (an error and a note) per node group of
+      // the templates, as Imdsv2Checks and Imdsv2Validator do for the groups REWRITE leaves.
+      Validations.of(app).addPlugins(new NodegroupReporter('Floor1'), new NodegroupReporter('Floor2'));
       return { finish: () => ({}) };
     case 'cdk-lib-aspects': {
       const aspects = {

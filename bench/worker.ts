@@ -28,6 +28,11 @@ export interface WorkerResult {
   readonly synthMs: number;
   /** build + synth, ms. */
   readonly totalMs: number;
+  /**
+   * CPU time of the process (user + system, all threads) over build + synth, ms: less
+   * sensitive than wall time to other load on a shared machine, though GC threads add to it.
+   */
+  readonly cpuMs: number;
   /** Peak resident set size of the process, MB. */
   readonly maxRssMb: number;
   readonly stacks: number;
@@ -41,16 +46,18 @@ function main(): void {
   const [variant, nText, layout, out] = process.argv.slice(2);
   const n = Number(nText);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-imdsv2-bench-'));
-  const base = { variant, n, layout, buildMs: 0, synthMs: 0, totalMs: 0, stacks: 0, cfnResources: 0, violations: {}, counts: {} };
+  const base = { variant, n, layout, buildMs: 0, synthMs: 0, totalMs: 0, cpuMs: 0, stacks: 0, cfnResources: 0, violations: {}, counts: {} };
   let result: WorkerResult;
   try {
     const t0 = performance.now();
+    const cpu0 = process.cpuUsage();
     const app = newApp(outdir);
     const prepared = prepare(app, variant as Variant);
     const stacks = generate(app, n, layout as Layout);
     const t1 = performance.now();
     app.synth();
     const t2 = performance.now();
+    const cpu = process.cpuUsage(cpu0);
     // not timed: what the variant found
     const cfnResources = app.node.findAll().filter((c) => CfnResource.isCfnResource(c)).length;
     result = {
@@ -59,6 +66,7 @@ function main(): void {
       buildMs: t1 - t0,
       synthMs: t2 - t1,
       totalMs: t2 - t0,
+      cpuMs: (cpu.user + cpu.system) / 1000,
       maxRssMb: process.resourceUsage().maxRSS / 1024,
       stacks: stacks.length,
       cfnResources,
