@@ -548,10 +548,18 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
   return [...[...nodes.values()].map(verdictOf), ...settled];
 
   function verdictOf(node: Node): ResourceVerdict {
+    // The descriptions are for the aspect's report; the checks and the validator never read
+    // them, so they are written when first read, not for every resource of every analysis.
+    let before: string | undefined;
+    let after: string | undefined;
     return {
       resource: node.view,
-      before: describe(node, false),
-      after: node.patches.length ? describe(node, true) : describe(node, false),
+      get before() {
+        return before ??= describe(node, false);
+      },
+      get after() {
+        return after ??= node.patches.length ? describe(node, true) : this.before;
+      },
       findings: node.findings,
       patches: node.patches,
       impact: node.impact,
