@@ -70,8 +70,10 @@ function renderInternalsOf(resource: CfnResource): RenderInternals {
  *
  * `_toCloudFormation()` resolves the L1 props (`cfnProperties`, camelCase), hands them to
  * `renderProperties` (validation and the CloudFormation names), then merges the resolved
- * `rawOverrides`. Here only the props behind `only` are resolved; each other prop is handed
- * to `renderProperties` as UNREAD, which its validators and converters pass through
+ * `rawOverrides`. Here only the props behind `only` are resolved, and they are given their
+ * CloudFormation names with the names `renderProperties` gave markers before
+ * (`convertedProperties`). Where that cannot be done, they are handed to `renderProperties`
+ * with each other prop as UNREAD, which its validators and converters pass through
  * untouched, and dropped afterwards.
  */
 function prunedProperties(resource: CfnResource, only: readonly string[], fieldsRead: FieldsRead): Record<string, unknown> | undefined {
@@ -96,7 +98,8 @@ function prunedProperties(resource: CfnResource, only: readonly string[], fields
       wanted[key] = value; // read whole (a token is resolved whole: what it makes is not known before)
       continue;
     }
-    const fieldNames = fieldNamesOf(resource, internals, props, key);
+    const fieldNames = new PropConverter(resource, internals, props, key, value).structNames([], Object.keys(value));
+    if (fieldNames === undefined) return undefined; // its field names cannot be learnt: render it whole
     const kept: Record<string, unknown> = {};
     const dropped: Record<string, unknown> = {};
     for (const field of Object.keys(value)) {
@@ -112,13 +115,173 @@ function prunedProperties(resource: CfnResource, only: readonly string[], fields
     const own = resolved[key];
     resolved[key] = { ...dropped, ...(isPlainObject(own) ? own : {}) };
   }
-  const rendered = internals.renderProperties({ ...unread, ...resolved }) ?? {};
+  const rendered = convertedProperties(resource, internals, props, resolved)
+    ?? internals.renderProperties({ ...unread, ...resolved }) ?? {};
   const result = pick(rendered, only);
   for (const [name, value] of Object.entries(result)) {
     if (value === UNREAD) delete result[name];
     else if (fieldsRead[name] !== undefined && isPlainObject(value)) result[name] = withoutUnread(value);
   }
   return result;
+}
+
+/**
+ * `resolved` (resolved L1 props, camelCase, as `renderProperties` takes them) under their
+ * CloudFormation names, nested struct fields too, without calling `renderProperties`:
+ * its validators and converters run over every prop and field the class declares, which
+ * costs as much as resolving what is read. Each struct's field names are learnt once per
+ * class and place (`PropConverter.structNames`), by rendering markers there, so what comes out is what
+ * `renderProperties` would give. Values are not converted: aws-cdk-lib's converters pass
+ * resolved values through (strings, numbers, booleans, intrinsics), and a wrongly typed
+ * value still fails at synthesis, where `renderProperties` validates it.
+ *
+ * Undefined (the caller calls `renderProperties`) when a prop's name is not known or a
+ * probe could not be rendered.
+ */
+function convertedProperties(
+  resource: CfnResource, internals: RenderInternals, props: Record<string, unknown>, resolved: Record<string, unknown>,
+): Record<string, unknown> | undefined {
+  const names = cfnNamesOf(resource, internals, props);
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(resolved)) {
+    const name = names.get(key);
+    if (name === undefined) return undefined;
+    const converted = new PropConverter(resource, internals, props, key, resolved[key]).convert([], resolved[key]);
+    if (converted === UNCONVERTIBLE) return undefined;
+    out[name] = converted;
+  }
+  return out;
+}
+
+/** A value `PropConverter` could not convert: the caller renders the real values instead. */
+const UNCONVERTIBLE = Symbol('unconvertible');
+
+/** Where a struct sits inside an L1 prop: field names (camelCase) and `[]` for list elements. */
+type StructPath = readonly string[];
+
+/** Converts one resolved L1 prop (`root`, the value of `key`) to CloudFormation names. */
+class PropConverter {
+  public constructor(
+    private readonly resource: CfnResource,
+    private readonly internals: RenderInternals,
+    private readonly props: Record<string, unknown>,
+    private readonly key: string,
+    private readonly root: unknown,
+  ) {}
+
+  public convert(path: StructPath, value: unknown): unknown {
+    if (Array.isArray(value)) {
+      const out: unknown[] = [];
+      for (const v of value) {
+        const c = this.convert([...path, '[]'], v);
+        if (c === UNCONVERTIBLE) return UNCONVERTIBLE;
+        out.push(c);
+      }
+      return out;
+    }
+    if (!isPlainObject(value) || isCfnIntrinsic(value)) return value;
+    const proto = Object.getPrototypeOf(value);
+    if (proto !== Object.prototype && proto !== null) return UNCONVERTIBLE; // a Date, say: its converter changes it
+    const fields = this.structNames(path, Object.keys(value));
+    if (fields === undefined) return UNCONVERTIBLE;
+    const out: Record<string, unknown> = {};
+    for (const field of Object.keys(value)) {
+      const name = fields.get(field);
+      if (name === undefined) continue; // a field the converter drops
+      const c = this.convert([...path, field], value[field]);
+      if (c === UNCONVERTIBLE) return UNCONVERTIBLE;
+      out[name] = c;
+    }
+    return out;
+  }
+
+  /**
+   * The CloudFormation name of each of `fields` of the struct at `path`: learnt by
+   * rendering the resource's props as markers, with those fields as markers at that place
+   * (the structs on the way keep their other fields, as markers, so that required fields are
+   * there). Kept per class, prop and place; asked again for a new field. Undefined when the
+   * markers cannot be rendered there (remembered too).
+   */
+  public structNames(path: StructPath, fields: readonly string[]): ReadonlyMap<string, string | undefined> | undefined {
+    const place = [this.key, ...path].join('.');
+    let perPlace = STRUCT_NAMES.get(this.resource.constructor);
+    if (perPlace === undefined) STRUCT_NAMES.set(this.resource.constructor, perPlace = new Map());
+    const known = perPlace.get(place);
+    if (known !== undefined && fields.every((f) => known.has(f))) return known;
+    const attempt = `${place}|${[...fields].sort().join(',')}`;
+    let failed = FAILED_PROBES.get(this.resource.constructor);
+    if (failed === undefined) FAILED_PROBES.set(this.resource.constructor, failed = new Set());
+    if (failed.has(attempt)) return undefined;
+    const cfnPath = this.cfnPathOf(path);
+    let rendered = false;
+    const names = cfnPath === undefined ? undefined : namesByMarker(fields, known, (markers) => {
+      const probe: Record<string, unknown> = {};
+      for (const other of Object.keys(this.props)) probe[other] = { [PROBE]: other };
+      probe[this.key] = skeleton(this.root, path, markers);
+      let at: unknown;
+      try {
+        at = this.internals.renderProperties(probe);
+      } catch {
+        return undefined; // the markers do not fit this place
+      }
+      for (const step of cfnPath) {
+        at = step === '[]' ? (Array.isArray(at) ? at[0] : undefined) : (isPlainObject(at) ? at[step] : undefined);
+      }
+      rendered = isPlainObject(at);
+      return at;
+    });
+    if (names === undefined || !rendered) {
+      failed.add(attempt);
+      return undefined;
+    }
+    perPlace.set(place, names);
+    return names;
+  }
+
+  /** The CloudFormation names along `path` (list steps kept as `[]`), from the prop's name in. */
+  private cfnPathOf(path: StructPath): string[] | undefined {
+    const name = cfnNamesOf(this.resource, this.internals, this.props).get(this.key);
+    if (name === undefined) return undefined;
+    const out = [name];
+    let value: unknown = this.root;
+    for (let i = 0; i < path.length; i++) {
+      const step = path[i];
+      if (step === '[]') {
+        out.push('[]');
+        value = Array.isArray(value) ? value[0] : undefined;
+        continue;
+      }
+      const fields = this.structNames(path.slice(0, i), Object.keys(isPlainObject(value) ? value : { [step]: undefined }));
+      const fieldName = fields?.get(step);
+      if (fieldName === undefined) return undefined;
+      out.push(fieldName);
+      value = isPlainObject(value) ? value[step] : undefined;
+    }
+    return out;
+  }
+}
+
+const STRUCT_NAMES = new WeakMap<object, Map<string, Map<string, string | undefined>>>();
+const FAILED_PROBES = new WeakMap<object, Set<string>>();
+
+/** What aws-cdk-lib's converters pass through untouched: an object with one `Ref` or `Fn::…` key. */
+function isCfnIntrinsic(value: Record<string, unknown>): boolean {
+  const keys = Object.keys(value);
+  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
+}
+
+/**
+ * A value shaped like `actual` along `path`, with `leaf` at its end: each struct on the way
+ * has its other fields as markers, each list one element.
+ */
+function skeleton(actual: unknown, path: StructPath, leaf: Record<string, unknown>): unknown {
+  if (path.length === 0) return leaf;
+  const [step, ...rest] = path;
+  if (step === '[]') return [skeleton(Array.isArray(actual) ? actual[0] : undefined, rest, leaf)];
+  const struct: Record<string, unknown> = {};
+  for (const field of Object.keys(isPlainObject(actual) ? actual : {})) struct[field] = { [PROBE]: field };
+  struct[step] = skeleton(isPlainObject(actual) ? actual[step] : undefined, rest, leaf);
+  return struct;
 }
 
 /** Of each struct property, the only fields read (CloudFormation names). */
@@ -166,29 +329,6 @@ function cfnNamesOf(resource: CfnResource, internals: RenderInternals, props: Re
 const CFN_NAMES = new WeakMap<object, Map<string, string | undefined>>();
 
 /**
- * The CloudFormation name of each field of the struct prop `key` of `resource`, found the
- * same way (a marker per field, inside the struct). Kept per class and prop.
- */
-function fieldNamesOf(
-  resource: CfnResource, internals: RenderInternals, props: Record<string, unknown>, key: string,
-): ReadonlyMap<string, string | undefined> {
-  const fields = Object.keys(props[key] as Record<string, unknown>);
-  let perKey = FIELD_NAMES.get(resource.constructor);
-  if (perKey === undefined) FIELD_NAMES.set(resource.constructor, perKey = new Map());
-  const known = perKey.get(key);
-  if (known !== undefined && fields.every((f) => known.has(f))) return known;
-  const cfnName = cfnNamesOf(resource, internals, props).get(key);
-  const names = namesByMarker(fields, known, (struct) => {
-    if (cfnName === undefined) return undefined;
-    const probe: Record<string, unknown> = {};
-    for (const other of Object.keys(props)) probe[other] = other === key ? struct : { [PROBE]: other };
-    return internals.renderProperties(probe)?.[cfnName];
-  });
-  perKey.set(key, names);
-  return names;
-}
-
-/**
  * `known` plus the name under which `render` puts the marker of each of `keys` (an
  * intrinsic `{ [PROBE]: key }`); undefined for a key whose marker lands nowhere.
  */
@@ -210,7 +350,6 @@ function namesByMarker(
   return names;
 }
 
-const FIELD_NAMES = new WeakMap<object, Map<string, Map<string, string | undefined>>>();
 const PROBE = 'Fn::Cdkimdsv2Probe';
 
 function isPlainObject(x: unknown): x is Record<string, unknown> {

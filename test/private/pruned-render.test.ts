@@ -1,9 +1,14 @@
 import * as fs from 'fs';
 import { App, CfnResource, Lazy, Stack, Tags } from 'aws-cdk-lib';
+import * as appstream from 'aws-cdk-lib/aws-appstream';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
+import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
+import * as elasticbeanstalk from 'aws-cdk-lib/aws-elasticbeanstalk';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as imagebuilder from 'aws-cdk-lib/aws-imagebuilder';
+import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { RESOURCE_TABLE } from '../../src/engine/resource-table';
 import { USER_DATA_PROPERTIES } from '../../src/engine/user-data';
@@ -137,6 +142,155 @@ describe('renderedProperties(resource, only): the pruned render', () => {
     expect(pruned).toEqual(whole);
     expect(pruned['S/Whole']).toEqual({ LaunchTemplateData: { MetadataOptions: { HttpTokens: 'optional' } } });
     expect(pruned['S/Raw']).toEqual({ MetadataOptions: { HttpTokens: 'optional' }, UserData: 'ZWNobw==' });
+  });
+
+  test('GIVEN an L1 of every type the engine reads, every struct it reads filled in, lists of structs and maps THEN it equals the whole render', () => {
+    // GIVEN nested structs, lists of structs inside structs, maps (keys kept as they are),
+    // intrinsics inside structs, and the same class twice with different fields (the field
+    // names learnt for the first must not be taken for the second's new fields)
+    const { stack } = stackWithVpc();
+    const lt = new ec2.CfnLaunchTemplate(stack, 'Lt', {
+      launchTemplateName: 'named',
+      launchTemplateData: {
+        imageId: 'ami-1',
+        userData: 'ZWNobw==',
+        metadataOptions: { httpTokens: 'optional', httpPutResponseHopLimit: 2, httpEndpoint: 'enabled', instanceMetadataTags: 'enabled' },
+        tagSpecifications: [
+          { resourceType: 'instance', tags: [{ key: 'kubernetes.io/cluster/c', value: 'owned' }, { key: 'b', value: 'c' }] },
+          { resourceType: 'volume', tags: [{ key: 'd', value: 'e' }] },
+        ],
+      },
+      tagSpecifications: [{ resourceType: 'launch-template', tags: [{ key: 'k', value: 'v' }] }],
+    });
+    new ec2.CfnLaunchTemplate(stack, 'Lt2', { launchTemplateData: { metadataOptions: { httpProtocolIpv6: 'enabled' } } });
+    new ec2.CfnInstance(stack, 'I', {
+      metadataOptions: { httpTokens: 'optional' },
+      launchTemplate: { launchTemplateId: lt.ref, version: lt.attrLatestVersionNumber },
+      userData: 'ZWNobw==',
+    });
+    new autoscaling.CfnAutoScalingGroup(stack, 'Asg', {
+      minSize: '1',
+      maxSize: '2',
+      mixedInstancesPolicy: {
+        launchTemplate: {
+          launchTemplateSpecification: { launchTemplateId: lt.ref, version: lt.attrLatestVersionNumber },
+          overrides: [
+            { instanceType: 'm5.large', launchTemplateSpecification: { launchTemplateName: 'named', version: '$Latest' } },
+            { instanceType: 'm6i.large' },
+          ],
+        },
+        instancesDistribution: { onDemandPercentageAboveBaseCapacity: 50 },
+      },
+      tags: [{ key: 'kubernetes.io/cluster/c', value: 'owned', propagateAtLaunch: true }],
+    });
+    new autoscaling.CfnLaunchConfiguration(stack, 'Lc', {
+      imageId: 'ami-1',
+      instanceType: 't3.micro',
+      launchConfigurationName: 'lc',
+      metadataOptions: { httpTokens: 'optional', httpPutResponseHopLimit: 1, httpEndpoint: 'enabled' },
+      userData: 'ZWNobw==',
+    });
+    new eks.CfnNodegroup(stack, 'Ng', {
+      clusterName: 'c',
+      nodeRole: 'arn:aws:iam::123456789012:role/r',
+      subnets: ['subnet-1'],
+      nodegroupName: 'ng',
+      diskSize: 30,
+      remoteAccess: { ec2SshKey: 'key', sourceSecurityGroups: ['sg-1'] },
+      launchTemplate: { name: 'named', version: '1' },
+      labels: { 'team/a': 'x', 'b': 'y' },
+    });
+    new ec2.CfnEC2Fleet(stack, 'Fleet', {
+      targetCapacitySpecification: { totalTargetCapacity: 1 },
+      launchTemplateConfigs: [{
+        launchTemplateSpecification: { launchTemplateId: lt.ref, version: '2' },
+        overrides: [{ instanceType: 'm5.large', weightedCapacity: 2 }],
+      }],
+    });
+    new ec2.CfnSpotFleet(stack, 'Spot', {
+      spotFleetRequestConfigData: {
+        iamFleetRole: 'arn:aws:iam::123456789012:role/f',
+        targetCapacity: 1,
+        launchTemplateConfigs: [{ launchTemplateSpecification: { launchTemplateName: 'named', version: '$Default' }, overrides: [{ instanceType: 'c5.large' }] }],
+        launchSpecifications: [{ imageId: 'ami-1', instanceType: 'c5.large', userData: 'ZWNobw==', tagSpecifications: [{ resourceType: 'instance', tags: [{ key: 'a', value: 'b' }] }] }],
+      },
+    });
+    new batch.CfnComputeEnvironment(stack, 'Batch', {
+      type: 'MANAGED',
+      computeEnvironmentName: 'ce',
+      computeResources: {
+        type: 'EC2',
+        maxvCpus: 4,
+        subnets: ['subnet-1'],
+        launchTemplate: { launchTemplateId: lt.ref, version: '$Latest', overrides: [{ launchTemplateName: 'named', targetInstanceTypes: ['m5.large'] }] },
+        ec2Configuration: [{ imageType: 'ECS_AL2' }],
+      },
+    });
+    new imagebuilder.CfnInfrastructureConfiguration(stack, 'Ib', {
+      name: 'ib',
+      instanceProfileName: 'p',
+      instanceMetadataOptions: { httpTokens: 'optional', httpPutResponseHopLimit: 2 },
+    });
+    new sagemaker.CfnNotebookInstance(stack, 'Nb', {
+      instanceType: 'ml.t3.medium',
+      roleArn: 'arn:aws:iam::123456789012:role/s',
+      instanceMetadataServiceConfiguration: { minimumInstanceMetadataServiceVersion: '1' },
+    });
+    new appstream.CfnFleet(stack, 'AsFleet', { name: 'f', instanceType: 'stream.standard.small', disableImdsv1: false });
+    // aws-cdk-lib 2.257's L1 lacks DisableIMDSV1: an override, as the engine writes it
+    new appstream.CfnImageBuilder(stack, 'AsIb', { name: 'b', instanceType: 'stream.standard.small' }).addPropertyOverride('DisableIMDSV1', false);
+    new elasticbeanstalk.CfnEnvironment(stack, 'Eb', {
+      applicationName: 'a',
+      optionSettings: [
+        { namespace: 'aws:autoscaling:launchconfiguration', optionName: 'DisableIMDSv1', value: 'false' },
+        { namespace: 'aws:autoscaling:launchconfiguration', optionName: 'RootVolumeSize', value: '20', resourceName: 'AWSEBAutoScalingLaunchConfiguration' },
+      ],
+    });
+    new elasticbeanstalk.CfnConfigurationTemplate(stack, 'EbTpl', {
+      applicationName: 'a',
+      optionSettings: [{ namespace: 'aws:autoscaling:launchconfiguration', optionName: 'DisableIMDSv1', value: 'true' }],
+    });
+
+    // WHEN
+    const { pruned, whole } = bothRenders(stack);
+
+    // THEN every type is there, and each equals the whole render
+    expect(new Set(imdsResources(stack).map((r) => r.cfnResourceType))).toEqual(new Set(RESOURCE_TABLE.keys()));
+    expect(pruned).toEqual(whole);
+    expect(pruned['S/Lt']).toMatchObject({
+      LaunchTemplateData: {
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'kubernetes.io/cluster/c', Value: 'owned' }, { Key: 'b', Value: 'c' }] }, expect.anything()],
+      },
+    });
+    expect(pruned['S/Ng']).toMatchObject({ RemoteAccess: { Ec2SshKey: 'key', SourceSecurityGroups: ['sg-1'] } });
+    expect(pruned['S/Asg']).toMatchObject({
+      MixedInstancesPolicy: { LaunchTemplate: { Overrides: [{ LaunchTemplateSpecification: { LaunchTemplateName: 'named' } }, { InstanceType: 'm6i.large' }] } },
+    });
+  });
+
+  test("a resource of a class already seen is converted without aws-cdk-lib's renderProperties", () => {
+    // GIVEN two launch templates of the same shape, the first rendered once (names learnt)
+    const { stack } = stackWithVpc();
+    const data = (tokens: string) => ({
+      metadataOptions: { httpTokens: tokens, httpPutResponseHopLimit: 2 },
+      tagSpecifications: [{ resourceType: 'instance', tags: [{ key: 'a', value: 'b' }] }],
+    });
+    const first = new ec2.CfnLaunchTemplate(stack, 'First', { launchTemplateData: data('optional') });
+    const second = new ec2.CfnLaunchTemplate(stack, 'Second', { launchTemplateData: data('required') });
+    renderedProperties(first, readBy(first), fieldsOf(first));
+    const renders = jest.spyOn(second as any, 'renderProperties');
+
+    // WHEN
+    const pruned = renderedProperties(second, readBy(second), fieldsOf(second));
+
+    // THEN the struct field names came from what was learnt, and are right
+    expect(renders).not.toHaveBeenCalled();
+    expect(pruned).toEqual({
+      LaunchTemplateData: {
+        MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
+        TagSpecifications: [{ ResourceType: 'instance', Tags: [{ Key: 'a', Value: 'b' }] }],
+      },
+    });
   });
 
   test('a property the engine does not read is never resolved', () => {
