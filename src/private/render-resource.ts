@@ -130,10 +130,11 @@ function prunedProperties(resource: CfnResource, only: readonly string[], fields
  * CloudFormation names, nested struct fields too, without calling `renderProperties`:
  * its validators and converters run over every prop and field the class declares, which
  * costs as much as resolving what is read. Each struct's field names are learnt once per
- * class and place (`PropConverter.structNames`), by rendering markers there, so what comes out is what
- * `renderProperties` would give. Values are not converted: aws-cdk-lib's converters pass
- * resolved values through (strings, numbers, booleans, intrinsics), and a wrongly typed
- * value still fails at synthesis, where `renderProperties` validates it.
+ * class and place (`PropConverter.structNames`), by rendering markers there, so what comes
+ * out is what `renderProperties` would give. Values are not converted: aws-cdk-lib's
+ * converters pass resolved values through (strings, numbers, booleans, intrinsics; a
+ * `Date`, which one would change, is not converted here), and a wrongly typed value still
+ * fails at synthesis, where `renderProperties` validates it.
  *
  * Undefined (the caller calls `renderProperties`) when a prop's name is not known or a
  * probe could not be rendered.
