@@ -186,7 +186,7 @@ function summarise(cells: Cell[]): Summary[] {
       minMs: times.length ? Math.min(...times) : NaN,
       maxMs: times.length ? Math.max(...times) : NaN,
       medianSynthMs: ok.length ? median(ok.map((r) => r.synthMs)) : NaN,
-      medianCpuMs: ok.length ? median(ok.map((r) => r.cpuMs ?? NaN)) : NaN,
+      medianCpuMs: ok.length ? median(ok.map((r) => r.cpuMs)) : NaN,
       medianProcessMs: median(c.processMs),
       peakRssMb: median(c.runs.map((r) => r.maxRssMb)),
       stacks: first.stacks,
@@ -366,7 +366,7 @@ function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison 
   lines.push(`Command: \`${meta.command}\``, '');
   lines.push(`Code: commit ${meta.commit}.`, '');
   lines.push(`Machine: ${meta.cpus} (nproc ${meta.nproc}), ${meta.memoryGb} GB RAM, Node ${meta.node}, ${meta.platform}; load average at start ${meta.loadStart}, at end ${meta.loadEnd}; ${meta.date}; ${meta.durationMin} min in all.`, '');
-  lines.push('Time: building the app and `app.synth()` in a fresh process (module loading not included), median of the runs; min–max in brackets. Peak memory: the process\'s maxRSS (median). CPU: user + system time of the process over the same span (median), less sensitive to other load on the machine than wall time. Ratio: to plain synth at the same N and layout.', '');
+  lines.push('Time: building the app and `app.synth()` in a fresh process (module loading not included), median of the runs; min–max in brackets. Peak memory: the process\'s maxRSS (median). CPU: user + system time of the process over the same span (median), to tell a slower machine from a process kept waiting. Ratio: to plain synth at the same N and layout.', '');
   for (const layout of new Set(summaries.map((s) => s.layout))) {
     lines.push(`#### ${layout === 'one-stack' ? 'All units in one stack' : `Spread over stacks (${summaries.find((s) => s.layout === layout)?.stacks ?? '?'}+ stacks, 100 units a stack)`}`, '');
     lines.push('| variant | N | CFN resources | runs | time s (min–max) | x plain | CPU s | x plain | peak MB | x plain | found |');

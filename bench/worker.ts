@@ -29,8 +29,8 @@ export interface WorkerResult {
   /** build + synth, ms. */
   readonly totalMs: number;
   /**
-   * CPU time of the process (user + system, all threads) over build + synth, ms: less
-   * sensitive than wall time to other load on a shared machine, though GC threads add to it.
+   * CPU time of the process (user + system, all threads, GC helpers included) over build +
+   * synth, ms: next to the wall time, it tells a slower machine from a process kept waiting.
    */
   readonly cpuMs: number;
   /** Peak resident set size of the process, MB. */

@@ -1,4 +1,4 @@
-import { CfnResource, DefaultTokenResolver, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, Tokenization } from 'aws-cdk-lib';
+import { CfnResource, DefaultTokenResolver, canInspect, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { pick } from '../engine/json';
 
@@ -180,7 +180,8 @@ class PropConverter {
       }
       return out;
     }
-    if (!isPlainObject(value) || isCfnIntrinsic(value)) return value;
+    // what aws-cdk-lib's converters pass through untouched (an intrinsic), they test with canInspect
+    if (!isPlainObject(value) || !canInspect(value)) return value;
     const proto = Object.getPrototypeOf(value);
     if (proto !== Object.prototype && proto !== null) return UNCONVERTIBLE; // a Date, say: its converter changes it
     const fields = this.structNames(path, Object.keys(value));
@@ -264,12 +265,6 @@ class PropConverter {
 
 const STRUCT_NAMES = new WeakMap<object, Map<string, Map<string, string | undefined>>>();
 const FAILED_PROBES = new WeakMap<object, Set<string>>();
-
-/** What aws-cdk-lib's converters pass through untouched: an object with one `Ref` or `Fn::…` key. */
-function isCfnIntrinsic(value: Record<string, unknown>): boolean {
-  const keys = Object.keys(value);
-  return keys.length === 1 && (keys[0] === 'Ref' || keys[0].startsWith('Fn::'));
-}
 
 /**
  * A value shaped like `actual` along `path`, with `leaf` at its end: each struct on the way
