@@ -12,6 +12,7 @@ import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
 import { AppResources } from '../private/app-resources';
 import { SynthesizedResource, synthesizedScriptsOf } from '../private/instance-scripts';
+import { ResourceViolation, groupViolations } from '../private/violation-groups';
 import { locationOf } from '../templates/scan-templates';
 import { Imdsv2CheckOptions } from '../validation/imdsv2-check-options';
 
@@ -195,33 +196,33 @@ export class Imdsv2Checks extends NagPack {
     return template.Resources?.[resources.logicalIdOf(resource)];
   }
 
-  /** One violation per rule and resource, with that resource's problem, fix and location. */
+  /**
+   * cdk-nag's violations (one per rule, every resource under it) worded per resource with its
+   * problem, fix and locations, then grouped again by rule and wording (`groupViolations`).
+   */
   private detailed(report: PolicyValidationPluginReport): PolicyValidationPluginReport {
-    const violations: PolicyViolation[] = [];
+    const found: ResourceViolation[] = [];
+    const kept: PolicyViolation[] = [];
     for (const violation of report.violations) {
       const doc = this.rules.find((r) => r.id === violation.ruleName);
       for (const resource of violation.violatingResources) {
         const entry = resource.constructPath ? this.analysis.byPath.get(resource.constructPath) : undefined;
         const findings = entry?.findings.filter((f) => f.ruleId === violation.ruleName) ?? [];
         if (!doc || findings.length === 0) {
-          violations.push({ ...violation, violatingResources: [resource] });
+          kept.push({ ...violation, violatingResources: [resource] });
           continue;
         }
-        const first = findings[0].resource;
         const problems = unique(findings.map((f) => f.problem)).join('; ');
-        violations.push({
+        found.push({
           ruleName: violation.ruleName,
-          description: `${first.type} ${first.logicalId}: ${problems}${this.explain ? `. ${doc.explanation}` : ''}`,
+          description: `${findings[0].resource.type}: ${problems}${this.explain ? `. ${doc.explanation}` : ''}`,
           fix: unique(findings.map((f) => f.remedy)).join('; '),
           severity: violation.severity,
-          violatingResources: [{
-            ...resource,
-            locations: unique(findings.map((f) => locationOf(f, entry!.patches))),
-          }],
+          resource: { ...resource, locations: unique(findings.map((f) => locationOf(f, entry!.patches))) },
         });
       }
     }
-    return { ...report, violations };
+    return { ...report, violations: [...groupViolations(found), ...kept] };
   }
 }
 

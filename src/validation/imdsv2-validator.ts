@@ -3,6 +3,7 @@ import * as path from 'path';
 import type { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
 import { Imdsv2CheckOptions } from './imdsv2-check-options';
 import { RuleSeverity, checkHopLimit, ruleDoc, selectRules } from '../nag/rule-catalog';
+import { groupViolations } from '../private/violation-groups';
 import { loadAssemblyTemplates } from '../templates/load-templates';
 import { ScanFinding, ScanPolicy, scanTemplates } from '../templates/scan-templates';
 
@@ -17,8 +18,10 @@ export interface Imdsv2ValidatorProps extends Imdsv2CheckOptions {}
  *
  * It reads every template CDK hands it (`context.templatePaths`), follows nested stack
  * templates and cross-stack exports, and reports each finding as a violation whose rule
- * name is the rule id (`Imdsv2-TokensRequired`, …). `Imdsv2-TokensRequired` and
- * `Imdsv2-StaleVersion` are errors (synthesis fails); the others are warnings or notes.
+ * name is the rule id (`Imdsv2-TokensRequired`, …): one violation per rule and wording of the
+ * problem, listing every resource it applies to with its template locations.
+ * `Imdsv2-TokensRequired` and `Imdsv2-StaleVersion` are errors (synthesis fails); the others
+ * are warnings or notes.
  *
  * Acknowledgements: `Validations.of(scope).acknowledge({ id: 'Imdsv2-…', reason })` on a
  * stack or any construct in it is honoured: CDK records it in the cloud assembly's
@@ -77,29 +80,32 @@ export class Imdsv2Validator implements IPolicyValidationPlugin {
   }
 }
 
-/** One violation per rule and resource, carrying that resource's problems and fix. */
+/**
+ * The findings as violations: per rule and resource, that resource's problems, fix and
+ * locations; then resources with the same problems and fix grouped under one violation.
+ */
 function toViolations(findings: readonly ScanFinding[]): PolicyViolation[] {
-  const grouped = new Map<string, ScanFinding[]>();
+  const perResource = new Map<string, ScanFinding[]>();
   for (const f of findings) {
     const key = `${f.ruleId}|${f.template.file}|${f.logicalId}`;
-    grouped.set(key, [...grouped.get(key) ?? [], f]);
+    perResource.set(key, [...perResource.get(key) ?? [], f]);
   }
-  return [...grouped.values()].map((group) => {
+  return groupViolations([...perResource.values()].map((group) => {
     const first = group[0];
     const doc = ruleDoc(first.ruleId);
     return {
       ruleName: first.ruleId,
-      description: `${first.resourceType} ${first.logicalId}: ${unique(group.map((f) => f.problem)).join('; ')}`,
+      description: `${first.resourceType}: ${unique(group.map((f) => f.problem)).join('; ')}`,
       fix: unique(group.map((f) => f.remedy)).join('; '),
       severity: doc.severity,
       ruleMetadata: { rule: doc.name, explanation: doc.explanation },
-      violatingResources: [{
+      resource: {
         resourceLogicalId: first.logicalId,
         templatePath: first.template.file,
         locations: unique(group.map((f) => f.location)),
-      }],
+      },
     };
-  });
+  }));
 }
 
 function unique(values: string[]): string[] {

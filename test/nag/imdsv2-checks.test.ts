@@ -332,16 +332,33 @@ describe('Imdsv2Checks as a policy validation plugin', () => {
     ]);
   });
 
-  test('GIVEN a violation THEN its description names the resource and the problem, its fix the remedy; verbose adds the explanation', () => {
+  test('GIVEN a violation THEN its description names the resource type and the problem, its fix the remedy; verbose adds the explanation', () => {
     const app = appWith((s) => lt(s, 'Lt', { httpTokens: 'optional' }));
     const [terse] = validate(app).violations;
     expect(terse).toEqual(expect.objectContaining({
       ruleName: 'Imdsv2-TokensRequired',
       severity: 'error',
-      description: "AWS::EC2::LaunchTemplate Lt: HttpTokens is 'optional', so IMDSv1 is reachable",
+      description: "AWS::EC2::LaunchTemplate: HttpTokens is 'optional', so IMDSv1 is reachable",
       fix: "set HttpTokens to 'required' (other metadata options kept)",
     }));
     expect(validate(app, undefined, { verbose: true }).violations[0].description).toMatch(/reachable\. IMDSv1 answers any GET/);
+  });
+
+  test('GIVEN resources with the same problem THEN one violation lists them all, each with its locations; another wording gets its own', () => {
+    // GIVEN
+    const app = appWith((s) => {
+      for (const id of ['A', 'B', 'C']) lt(s, id, { httpTokens: 'optional' });
+      lt(s, 'D', { httpTokens: 'required', httpPutResponseHopLimit: 4 });
+    });
+    // WHEN
+    const report = validate(app);
+    // THEN
+    expect(report.violations.map((v) => [v.ruleName, v.violatingResources.map((r) => r.constructPath)])).toEqual([
+      ['Imdsv2-TokensRequired', ['Stack/A', 'Stack/B', 'Stack/C']],
+      ['Imdsv2-HopLimit', ['Stack/D']],
+    ]);
+    expect(report.violations[0].violatingResources.map((r) => r.locations)).toEqual(
+      [1, 2, 3].map(() => ['Properties/LaunchTemplateData/MetadataOptions/HttpTokens']));
   });
 
   test('GIVEN Imdsv2Aspect in REWRITE THEN the pack sees the fixed tree', () => {

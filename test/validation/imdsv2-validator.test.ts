@@ -30,13 +30,32 @@ describe('Imdsv2Validator', () => {
     expect(report.violations).toEqual([expect.objectContaining({
       ruleName: 'Imdsv2-TokensRequired',
       severity: 'error',
-      description: "AWS::EC2::LaunchTemplate LT: HttpTokens is 'optional', so IMDSv1 is reachable",
+      description: "AWS::EC2::LaunchTemplate: HttpTokens is 'optional', so IMDSv1 is reachable",
       violatingResources: [{
         resourceLogicalId: 'LT',
         templatePath: path.join(app.outdir, 'S.template.json'),
         locations: ['Properties/LaunchTemplateData/MetadataOptions/HttpTokens'],
       }],
     })]);
+  });
+
+  test('GIVEN resources with the same problem THEN one violation lists them all; another wording gets its own', () => {
+    // GIVEN
+    const app = newApp();
+    const stack = stackOf(app, 'S');
+    for (const id of ['A', 'B', 'C']) new ec2.CfnLaunchTemplate(stack, id, { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+    new ec2.CfnLaunchTemplate(stack, 'D', { launchTemplateData: { metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 4 } } });
+    new ec2.CfnLaunchTemplate(stack, 'E', { launchTemplateData: { metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 5 } } });
+    // WHEN
+    const report = validate(app);
+    // THEN
+    expect(report.violations.map((v) => [v.ruleName, v.description, v.violatingResources.map((r) => r.resourceLogicalId)])).toEqual([
+      ['Imdsv2-TokensRequired', "AWS::EC2::LaunchTemplate: HttpTokens is 'optional', so IMDSv1 is reachable", ['A', 'B', 'C']],
+      ['Imdsv2-HopLimit', expect.stringMatching(/^AWS::EC2::LaunchTemplate: .*\b4\b/), ['D']],
+      ['Imdsv2-HopLimit', expect.stringMatching(/^AWS::EC2::LaunchTemplate: .*\b5\b/), ['E']],
+    ]);
+    expect(report.violations[0].violatingResources.map((r) => r.locations)).toEqual(
+      [1, 2, 3].map(() => ['Properties/LaunchTemplateData/MetadataOptions/HttpTokens']));
   });
 
   test('GIVEN a compliant app THEN success and no violation', () => {
