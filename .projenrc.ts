@@ -123,6 +123,11 @@ project.addTask('bench:split', {
   exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/split.ts',
   receiveArgs: true,
 });
+project.addTask('bench:alloc', {
+  description: 'Memory allocated in each front door (aspect, checks, validator), in aws-cdk-lib\'s validation and in the rest of one synth, per variant (bench/alloc.ts)',
+  exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/alloc.ts',
+  receiveArgs: true,
+});
 
 // --- packaging with only npm and Debian reachable ------------------------------------
 // projen skips packaging when CI is set (its GitHub workflow packages in separate jobs);
