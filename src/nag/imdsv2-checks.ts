@@ -43,7 +43,9 @@ interface Analysis {
  * It asks the same engine as `Imdsv2Aspect`, once for the whole construct tree, so a launch
  * template in another stack, a MixedInstancesPolicy, a disabled endpoint, a property
  * override, an EKS node group and the hop limit are all judged as the aspect judges them.
- * Each rule only looks up the findings of the resource it is applied to.
+ * Each rule only looks up the findings of the resource it is applied to. The report has one
+ * violation per rule and wording of the problem, listing every construct it applies to with
+ * its template locations.
  *
  * Acknowledge a rule on a construct or any scope above it with
  * `Validations.of(scope).acknowledge({ id: 'Imdsv2-TokensRequired', reason })`.
