@@ -251,14 +251,11 @@ function readAssembly(dir: string, nested = true): AssemblyStack[] {
   const stacks: AssemblyStack[] = [];
   for (const [id, artifact] of Object.entries<Json>(manifest.artifacts)) {
     if (artifact?.type === 'aws:cloudformation:stack' && typeof artifact.properties?.templateFile === 'string') {
-      let metadata: Json = artifact.metadata ?? {};
-      if (typeof artifact.additionalMetadataFile === 'string') {
-        metadata = { ...metadata, ...readJson(path.join(dir, artifact.additionalMetadataFile)) };
-      }
+      const file = typeof artifact.additionalMetadataFile === 'string' ? path.join(dir, artifact.additionalMetadataFile) : undefined;
       stacks.push({
         templateFile: path.resolve(dir, artifact.properties.templateFile),
         stackName: String(artifact.displayName ?? artifact.properties.stackName ?? id),
-        metadata: assemblyMetadata(metadata),
+        metadata: new StackMetadata(artifact.metadata ?? {}, file),
       });
     } else if (nested && artifact?.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') {
       stacks.push(...readAssembly(path.resolve(dir, artifact.properties.directoryName)));
@@ -270,29 +267,67 @@ function readAssembly(dir: string, nested = true): AssemblyStack[] {
 const ACKNOWLEDGED = 'aws:cdk:acknowledged-rules';
 const LOGICAL_ID = 'aws:cdk:logicalId';
 
-function assemblyMetadata(metadata: Json): AssemblyMetadata {
-  const acknowledged = new Map<string, string[]>();
-  const pathsByLogicalId = new Map<string, string[]>();
-  for (const [constructPath, entries] of Object.entries<Json>(isPlainObject(metadata) ? metadata : {})) {
-    if (!Array.isArray(entries)) continue;
-    for (const entry of entries) {
-      if (entry?.type === ACKNOWLEDGED && isPlainObject(entry.data)) {
-        acknowledged.set(constructPath, [...acknowledged.get(constructPath) ?? [], ...Object.keys(entry.data)]);
-      } else if (entry?.type === LOGICAL_ID && typeof entry.data === 'string') {
-        pathsByLogicalId.set(entry.data, [...pathsByLogicalId.get(entry.data) ?? [], constructPath]);
+/**
+ * A stack's construct metadata: the manifest's own, plus its additional metadata file, read
+ * when first needed. That file is about as large as the template (an entry per construct),
+ * and it is needed only to place an acknowledgement, or to find the construct path of a
+ * resource whose template has no `aws:cdk:path`. So a stack with no acknowledgement, whose
+ * findings all carry their path, never parses it: the file is only searched for the
+ * acknowledgement key. (A key written with JSON escapes would be missed: that
+ * acknowledgement is then not honoured, a finding too many, never one too few.)
+ */
+class StackMetadata implements AssemblyMetadata {
+  private read?: { readonly acknowledged: Map<string, string[]>; readonly pathsByLogicalId: Map<string, string[]> };
+  private acknowledges?: boolean;
+
+  public constructor(private readonly inline: Json, private readonly file: string | undefined) {}
+
+  public get acknowledged(): ReadonlyMap<string, readonly string[]> {
+    if (this.acknowledges === undefined) {
+      this.acknowledges = JSON.stringify(this.inline).includes(ACKNOWLEDGED)
+        || (this.file !== undefined && readText(this.file).includes(ACKNOWLEDGED));
+    }
+    return this.acknowledges ? this.all().acknowledged : NONE;
+  }
+
+  public get pathsByLogicalId(): ReadonlyMap<string, readonly string[]> {
+    return this.all().pathsByLogicalId;
+  }
+
+  private all() {
+    if (this.read) return this.read;
+    const metadata = this.file === undefined ? this.inline : { ...this.inline, ...parseJson(this.file, readText(this.file)) };
+    const acknowledged = new Map<string, string[]>();
+    const pathsByLogicalId = new Map<string, string[]>();
+    for (const [constructPath, entries] of Object.entries<Json>(isPlainObject(metadata) ? metadata : {})) {
+      if (!Array.isArray(entries)) continue;
+      for (const entry of entries) {
+        if (entry?.type === ACKNOWLEDGED && isPlainObject(entry.data)) {
+          acknowledged.set(constructPath, [...acknowledged.get(constructPath) ?? [], ...Object.keys(entry.data)]);
+        } else if (entry?.type === LOGICAL_ID && typeof entry.data === 'string') {
+          pathsByLogicalId.set(entry.data, [...pathsByLogicalId.get(entry.data) ?? [], constructPath]);
+        }
       }
     }
+    return this.read = { acknowledged, pathsByLogicalId };
   }
-  return { acknowledged, pathsByLogicalId };
 }
 
+const NONE: ReadonlyMap<string, readonly string[]> = new Map();
+
 function readJson(file: string): Json {
-  let text: string;
+  return parseJson(file, readText(file));
+}
+
+function readText(file: string): string {
   try {
-    text = fs.readFileSync(file, 'utf8');
+    return fs.readFileSync(file, 'utf8');
   } catch (e) {
     throw new TemplateLoadError(`cannot read '${displayName(file)}': ${reason(e)}`);
   }
+}
+
+function parseJson(file: string, text: string): Json {
   try {
     return JSON.parse(text);
   } catch (e) {

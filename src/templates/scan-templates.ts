@@ -71,7 +71,11 @@ export function scanTemplates(templates: readonly TemplateFile[], policy: ScanPo
         logicalId: view.logicalId,
         resourceType: view.type,
         template: resources.templateOf(view),
-        constructPath: resources.constructPathOf(view),
+        // Worked out when read (the CLI reads it, the validator does not): without
+        // `aws:cdk:path` in the template it takes the stack's metadata file, as large as the template.
+        get constructPath() {
+          return resources.constructPathOf(view);
+        },
         location: locationOf(f, verdict?.patches ?? []),
         problem: f.problem,
         remedy: f.remedy,

@@ -58,6 +58,37 @@ describe('Imdsv2Validator', () => {
       [1, 2, 3].map(() => ['Properties/LaunchTemplateData/MetadataOptions/HttpTokens']));
   });
 
+  test('GIVEN a stack with no acknowledgement THEN its metadata file (as large as the template) is never parsed; with one THEN it is, and honoured', () => {
+    const parsedMetadata = (app: App, run: () => unknown) => {
+      const parse = jest.spyOn(JSON, 'parse');
+      try {
+        run();
+        const files = fs.readdirSync(app.outdir).filter((f) => f.endsWith('.metadata.json'));
+        expect(files).not.toEqual([]);
+        const texts = new Set(files.map((f) => fs.readFileSync(path.join(app.outdir, f), 'utf8')));
+        return parse.mock.calls.filter(([text]) => texts.has(text)).length;
+      } finally {
+        parse.mockRestore();
+      }
+    };
+    // GIVEN an open launch template, no acknowledgement
+    const open = newApp();
+    new ec2.CfnLaunchTemplate(stackOf(open, 'S'), 'LT', { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+    const paths = synthTemplatePaths(open);
+    let report: ReturnType<typeof validate> | undefined;
+    // WHEN / THEN
+    expect(parsedMetadata(open, () => report = new Imdsv2Validator().validate({ templatePaths: paths }))).toBe(0);
+    expect(ruleNames(report!)).toEqual(['Imdsv2-TokensRequired LT']);
+    // GIVEN the same, acknowledged
+    const acked = newApp();
+    const lt = new ec2.CfnLaunchTemplate(stackOf(acked, 'S'), 'LT', { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+    Validations.of(lt).acknowledge({ id: 'Imdsv2-TokensRequired', reason: 'test' });
+    const ackedPaths = synthTemplatePaths(acked);
+    // WHEN / THEN
+    expect(parsedMetadata(acked, () => report = new Imdsv2Validator().validate({ templatePaths: ackedPaths }))).toBe(1);
+    expect(report!.violations).toEqual([]);
+  });
+
   test('GIVEN a compliant app THEN success and no violation', () => {
     const app = newApp();
     new ec2.LaunchTemplate(stackOf(app, 'S'), 'LT', { requireImdsv2: true, machineImage: AMI });
