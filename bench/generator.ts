@@ -40,6 +40,9 @@ export function stackCount(n: number, layout: Layout): number {
   return layout === 'one-stack' ? 1 : Math.max(2, Math.ceil(n / UNITS_PER_STACK));
 }
 
+/** Set (to anything) for apps made as `cdk synth` makes them, with `aws:cdk:path` metadata. */
+export const PATH_METADATA_ENV = 'CDK_IMDSV2_BENCH_PATH_METADATA';
+
 /**
  * A new App, with what every variant shares: no built-in CloudFormation validation, no
  * 500-resource limit per stack (N = 6,000 in one stack is the point), no version reporting.
@@ -51,7 +54,11 @@ export function newApp(outdir: string): App {
     // every variant. (2.257, our pinned minimum, does not have it: the prop is then ignored.)
     builtinCloudFormationValidation: false,
     analyticsReporting: false,
-    context: { '@aws-cdk/core:stackResourceLimit': '0' },
+    context: {
+      '@aws-cdk/core:stackResourceLimit': '0',
+      // `npm run bench -- --path-metadata`: what the CDK CLI sets by default
+      ...(process.env[PATH_METADATA_ENV] ? { 'aws:cdk:enable-path-metadata': true } : {}),
+    },
   };
   return new App(props);
 }

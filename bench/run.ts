@@ -6,8 +6,10 @@
  *
  *   npm run bench -- [--n 100,1000,3000,6000] [--runs 5] [--layouts one-stack,stacks]
  *                    [--variants plain,ours-all,...] [--big-runs 3] [--quick]
- *                    [--scan-runs 5] [--no-scan] [--out bench/results/latest.json]
+ *                    [--scan-runs 5] [--no-scan] [--path-metadata] [--out bench/results/latest.json]
  *
+ * --path-metadata makes the apps as `cdk synth` does, with `aws:cdk:path` in every
+ * resource's Metadata (the CLI's default); without it they are made as `new App()` makes them.
  * --quick is --n 100,1000 --runs 1 --scan-runs 1 (to check the bench, and to estimate a
  * full run). --big-runs sets the repetitions at the largest N only.
  */
@@ -16,7 +18,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { Layout } from './generator';
+import { Layout, PATH_METADATA_ENV } from './generator';
 import { median } from './stats';
 import { transpileOnce, walkFiles } from './transpile';
 import { VARIANTS, Variant } from './variants';
@@ -41,6 +43,7 @@ interface Options {
   readonly variants: Variant[];
   readonly scanRuns: number;
   readonly scan: boolean;
+  readonly pathMetadata: boolean;
   readonly out: string;
 }
 
@@ -66,6 +69,7 @@ function parseArgs(argv: string[]): Options {
     bigRuns: Number(get('big-runs') ?? runs),
     scanRuns: Number(get('scan-runs') ?? (quick ? 1 : 5)),
     scan: !argv.includes('--no-scan'),
+    pathMetadata: argv.includes('--path-metadata'),
     out: path.resolve(get('out') ?? path.join(RESULTS, 'latest.json')),
   };
 }
@@ -365,6 +369,7 @@ function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison 
   const lines: string[] = [];
   lines.push(`Command: \`${meta.command}\``, '');
   lines.push(`Code: commit ${meta.commit}.`, '');
+  lines.push(`Apps: ${meta.pathMetadata ? 'with path metadata (`aws:cdk:path` on every resource, as `cdk synth` makes them)' : 'without path metadata (as `new App()` makes them; `cdk synth` adds `aws:cdk:path` to every resource)'}.`, '');
   lines.push(`Machine: ${meta.cpus} (nproc ${meta.nproc}), ${meta.memoryGb} GB RAM, Node ${meta.node}, ${meta.platform}; load average at start ${meta.loadStart}, at end ${meta.loadEnd}; ${meta.date}; ${meta.durationMin} min in all.`, '');
   lines.push('Time: building the app and `app.synth()` in a fresh process (module loading not included), median of the runs; min–max in brackets. Peak memory: the process\'s maxRSS (median). CPU: user + system time of the process over the same span (median), to tell a slower machine from a process kept waiting. Ratio: to plain synth at the same N and layout.', '');
   for (const layout of new Set(summaries.map((s) => s.layout))) {
@@ -427,6 +432,8 @@ function main(): void {
   const commit = gitCommit();
   console.log(`bench: N ${o.ns.join(', ')}; layouts ${o.layouts.join(', ')}; ${o.variants.length} variants; ${o.runs} runs (${o.bigRuns} at N=${Math.max(...o.ns)}); nproc ${os.cpus().length}, load ${loadStart}`);
   transpileOnce(BUILD);
+  // read by bench/generator.ts in every worker (they inherit the environment)
+  if (o.pathMetadata) process.env[PATH_METADATA_ENV] = '1';
   const cells = measureSynth(o);
   const summaries = summarise(cells);
   const growths = growth(summaries);
@@ -439,6 +446,7 @@ function main(): void {
   }
   const meta = {
     command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
+    pathMetadata: o.pathMetadata,
     date: started.toISOString(),
     durationMin: ((performance.now() - t0) / 60000).toFixed(1),
     nproc: os.cpus().length,
