@@ -434,6 +434,7 @@ function main(): void {
   transpileOnce(BUILD);
   // read by bench/generator.ts in every worker (they inherit the environment)
   if (o.pathMetadata) process.env[PATH_METADATA_ENV] = '1';
+  else delete process.env[PATH_METADATA_ENV];
   const cells = measureSynth(o);
   const summaries = summarise(cells);
   const growths = growth(summaries);
