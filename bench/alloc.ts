@@ -12,15 +12,14 @@
  * build (`alloc.js <variant> <n> <layout>`). The report printed by failed validations is not
  * written to the console, for every variant alike; its JSON file is.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as inspector from 'inspector';
 import * as os from 'os';
 import * as path from 'path';
 import { Layout, generate, newApp } from './generator';
+import { measureRoundRobin, parseRoundRobinArgs } from './round-robin';
 import { median } from './stats';
-import { transpileOnce } from './transpile';
-import { VARIANTS, Variant, prepare } from './variants';
+import { Variant, prepare } from './variants';
 
 /** Bytes allocated per part of the synth. */
 type Allocation = Record<string, number>;
@@ -102,26 +101,9 @@ function worker(variant: Variant, n: number, layout: Layout): void {
 }
 
 function main(argv: string[]): void {
-  const get = (name: string, fallback: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : fallback;
-  };
-  const n = Number(get('n', '6000'));
-  const layout = get('layout', 'one-stack') as Layout;
-  const runs = Number(get('runs', '3'));
-  const variants = get('variants', 'plain,report-floor,ours-aspect-rewrite,ours-checks,ours-validator,ours-all').split(',') as Variant[];
-  for (const v of variants) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`alloc: unknown variant '${v}'`);
-  const build = transpileOnce(path.join(__dirname, 'results', 'alloc-build'));
-  const results = new Map<Variant, Allocation[]>(variants.map((v) => [v, []]));
-  for (let run = 0; run < runs; run++) {
-    for (const variant of variants) {
-      const child = spawnSync(process.execPath, [path.join(build, 'bench', 'alloc.js'), variant, String(n), layout], {
-        encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
-      });
-      if (child.status !== 0) throw new Error(`alloc: ${variant} failed:\n${child.stderr.slice(-2000)}`);
-      results.get(variant)!.push(JSON.parse(child.stdout.trim().split('\n').pop()!));
-    }
-  }
+  const o = parseRoundRobinArgs('alloc', argv, { runs: 3, variants: 'plain,report-floor,ours-aspect-rewrite,ours-checks,ours-validator,ours-all' });
+  const { n, layout, runs } = o;
+  const results = measureRoundRobin<Allocation>('alloc', o);
   const gb = (bytes: number | undefined) => bytes === undefined ? '' : (bytes / 1e9).toFixed(2);
   const med = (all: Allocation[], key: string) => {
     const values = all.map((a) => a[key] ?? 0);

@@ -12,15 +12,14 @@
  * The report printed by failed validations is not written, so that what is timed is the
  * same for every variant.
  */
-import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { Layout, generate, newApp } from './generator';
+import { measureRoundRobin, parseRoundRobinArgs } from './round-robin';
 import { median } from './stats';
-import { transpileOnce } from './transpile';
-import { VARIANTS, Variant, prepare } from './variants';
+import { Variant, prepare } from './variants';
 import { Imdsv2Aspect, Imdsv2Checks, Imdsv2Validator } from '../src';
 
 type Split = Record<string, number>;
@@ -60,27 +59,9 @@ function worker(variant: Variant, n: number, layout: Layout): void {
 
 
 function main(argv: string[]): void {
-  const get = (name: string, fallback: string) => {
-    const i = argv.indexOf(`--${name}`);
-    return i >= 0 ? argv[i + 1] : fallback;
-  };
-  const n = Number(get('n', '6000'));
-  const layout = get('layout', 'one-stack') as Layout;
-  const runs = Number(get('runs', '5'));
-  const variants = get('variants', 'plain,empty-plugin,ours-aspect-rewrite,ours-checks,ours-validator,ours-all').split(',') as Variant[];
-  for (const v of variants) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`split: unknown variant '${v}'`);
-  const build = transpileOnce(path.join(__dirname, 'results', 'split-build'));
-  const results = new Map<Variant, Split[]>(variants.map((v) => [v, []]));
-  for (let run = 0; run < runs; run++) {
-    for (const variant of variants) {
-      // a fresh process per measurement, on the transpiled build (as npm run bench does)
-      const child = spawnSync(process.execPath, [path.join(build, 'bench', 'split.js'), variant, String(n), layout], {
-        encoding: 'utf8', maxBuffer: 64 * 1024 * 1024,
-      });
-      if (child.status !== 0) throw new Error(`split: ${variant} failed:\n${child.stderr.slice(-2000)}`);
-      results.get(variant)!.push(JSON.parse(child.stdout.trim().split('\n').pop()!));
-    }
-  }
+  const o = parseRoundRobinArgs('split', argv, { runs: 5, variants: 'plain,empty-plugin,ours-aspect-rewrite,ours-checks,ours-validator,ours-all' });
+  const { n, layout, runs } = o;
+  const results = measureRoundRobin<Split>('split', o);
   const plain = results.has('plain') ? median(results.get('plain')!.map((s) => s.total)) : undefined;
   console.log(`N = ${n}, ${layout}, median of ${runs} runs, ms (load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')})`);
   console.log('| variant | total | x plain | Imdsv2Aspect.visit | Imdsv2Checks.validate | Imdsv2Validator.validate | the rest |');
