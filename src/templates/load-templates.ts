@@ -284,8 +284,10 @@ class StackMetadata implements AssemblyMetadata {
 
   public get acknowledged(): ReadonlyMap<string, readonly string[]> {
     if (this.acknowledges === undefined) {
-      this.acknowledges = JSON.stringify(this.inline).includes(ACKNOWLEDGED)
-        || (this.file !== undefined && readText(this.file).includes(ACKNOWLEDGED));
+      const text = this.file === undefined ? undefined : readText(this.file);
+      this.acknowledges = JSON.stringify(this.inline).includes(ACKNOWLEDGED) || (text?.includes(ACKNOWLEDGED) ?? false);
+      // parsed now from the text just read, not read a second time
+      if (this.acknowledges) this.all(text);
     }
     return this.acknowledges ? this.all().acknowledged : NONE;
   }
@@ -294,9 +296,9 @@ class StackMetadata implements AssemblyMetadata {
     return this.all().pathsByLogicalId;
   }
 
-  private all() {
+  private all(text?: string) {
     if (this.read) return this.read;
-    const metadata = this.file === undefined ? this.inline : { ...this.inline, ...parseJson(this.file, readText(this.file)) };
+    const metadata = this.file === undefined ? this.inline : { ...this.inline, ...parseJson(this.file, text ?? readText(this.file)) };
     const acknowledged = new Map<string, string[]>();
     const pathsByLogicalId = new Map<string, string[]>();
     for (const [constructPath, entries] of Object.entries<Json>(isPlainObject(metadata) ? metadata : {})) {
