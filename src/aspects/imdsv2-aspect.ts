@@ -1,19 +1,22 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { CfnResource, IAspect, Stage, Token } from 'aws-cdk-lib';
-import { CfnLaunchTemplate } from 'aws-cdk-lib/aws-ec2';
+import { AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
+import { constructsOfAssembly, scopeAndStagesBelow, stagesNotReached } from './assembly-walk';
 import { deployImpactOf } from './deploy-impact';
 import { EnforcementMode } from './enforcement-mode';
 import { Imdsv2Action, Imdsv2DeployImpact, Imdsv2ReportEntry } from './imdsv2-report';
+import { AppliedSet, applyPatch, undoSets, withoutSets } from './patching';
 import { analyze } from '../engine/analyze';
-import { Finding, Impact, Patch, ResourceVerdict } from '../engine/model';
+import { valueAt } from '../engine/json';
+import { EnginePolicy, Finding, Impact, Patch, ResourceVerdict, ResourceView } from '../engine/model';
 import { RESOURCE_TABLE } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
 import { annotationsOf } from '../private/annotations';
 import { AppResources } from '../private/app-resources';
 import { applyRequireImdsv2OfGroup } from '../private/builtin-imdsv2-aspects';
+import { withReferencesAsWritten } from '../private/render-resource';
 
 /**
  * Properties of `Imdsv2Aspect`.
@@ -50,10 +53,49 @@ export interface Imdsv2AspectProps {
    * @default false
    */
   readonly allowReplacement?: boolean;
+
+  /**
+   * Annotate every fix on its resource (an info message per fix). Fixes need no action, so
+   * by default each stack gets one summary line and the report file has the detail.
+   * The context key `cdk-imdsv2:annotateFixes` (true) turns it on for a whole app.
+   *
+   * @default false
+   */
+  readonly annotateFixes?: boolean;
 }
 
 /** The name of the report the aspect writes into each cloud assembly. */
 const REPORT_FILE = 'imdsv2-report.json';
+
+/** Every IMDS-bearing resource some Imdsv2Aspect has taken, whichever instance. */
+const TAKEN = new WeakSet<IConstruct>();
+
+function isImdsBearing(c: IConstruct): c is CfnResource {
+  return CfnResource.isCfnResource(c) && RESOURCE_TABLE.has(c.cfnResourceType);
+}
+
+/** The context key that turns `annotateFixes` on for a whole app. */
+const ANNOTATE_FIXES_CONTEXT = 'cdk-imdsv2:annotateFixes';
+
+/** What the aspect did to one resource (REWRITE). */
+interface Rewrite {
+  /** The engine's verdict when the aspect visited it. */
+  readonly verdict: ResourceVerdict;
+  /** The paths written, with what they replaced (all but a new launch template's). */
+  applied: AppliedSet[];
+  /** A launch template was made for it (it stays: it cannot be shown away). */
+  readonly attached: boolean;
+}
+
+/** What the final check decided for one resource, on the templates that will be deployed. */
+interface FinalVerdict {
+  readonly resource: CfnResource;
+  readonly verdict: ResourceVerdict;
+  readonly fixed: Finding[];
+  readonly open: Finding[];
+  readonly applied: boolean;
+  readonly impact: Impact;
+}
 
 /**
  * Makes IMDSv1 impossible in everything below the scope it is added to, whoever made
@@ -64,43 +106,72 @@ const REPORT_FILE = 'imdsv2-report.json';
  * keep the other metadata options. It never makes a change that replaces a live resource
  * unless `allowReplacement` is set; it reports it as `Imdsv2-Replacement` instead.
  *
- * Add it with `AspectPriority.MUTATING` so that it runs before read-only aspects.
+ * What it reports is judged on what will be deployed: after every other aspect and escape
+ * hatch has run (at validation), it reads the resources again, undoes a fix that a
+ * consumer found since would turn into a replacement, closes what was reopened (REWRITE),
+ * and only then reports, rejects and writes `imdsv2-report.json`.
+ *
+ * Use `Imdsv2Aspect.applyTo(app)`: aws-cdk-lib synthesizes a nested `Stage` (every CDK
+ * Pipelines stage) before the aspects of the App run, so an aspect added to the App alone
+ * cannot reach it, and synthesis fails saying so.
  *
  * @example
  * const app = new App();
- * Aspects.of(app).add(new Imdsv2Aspect({ mode: EnforcementMode.REWRITE }), {
- *   priority: AspectPriority.MUTATING,
- * });
+ * // ... your stacks and stages ...
+ * Imdsv2Aspect.applyTo(app, { mode: EnforcementMode.REWRITE });
  */
 export class Imdsv2Aspect implements IAspect {
   /** The name of the report file written into each cloud assembly. */
   public static readonly REPORT_FILE_NAME = REPORT_FILE;
 
+  /**
+   * Adds one aspect to `scope` and to every Stage below it (CDK Pipelines stages, Stages
+   * in Stages), at `AspectPriority.MUTATING`, and returns it. Call it once the stages
+   * exist (just before `app.synth()`, or at the end of the app's entry point): a Stage
+   * added later is not covered, and synthesis fails naming it.
+   *
+   * @param scope the App (or any scope) to cover
+   * @param props the mode and the policy
+   */
+  public static applyTo(scope: IConstruct, props?: Imdsv2AspectProps): Imdsv2Aspect {
+    const aspect = new Imdsv2Aspect(props);
+    for (const target of scopeAndStagesBelow(scope)) {
+      Aspects.of(target).add(aspect, { priority: AspectPriority.MUTATING });
+    }
+    return aspect;
+  }
+
   private readonly mode: EnforcementMode;
-  private readonly hostHopLimit: number;
-  private readonly containerHopLimit: number;
-  private readonly allowReplacement: boolean;
+  private readonly policy: EnginePolicy;
+  private readonly annotateFixes?: boolean;
   /** Every construct already looked at: later visits of them return at once. */
   private readonly covered = new WeakSet<IConstruct>();
   private readonly resources = new AppResources();
-  private readonly verdicts: Array<{ verdict: ResourceVerdict; stage: Stage | undefined }> = [];
-  private readonly stagesWithReport = new WeakSet<Stage>();
+  /** The IMDS-bearing resources in this aspect's scope, per Stage (cloud assembly). */
+  private readonly owned = new Map<Stage, Set<CfnResource>>();
+  private readonly rewrites = new Map<CfnResource, Rewrite>();
+  private readonly finals = new Map<Stage, FinalVerdict[]>();
 
   /**
    * @param props the mode, the hop-limit policy and whether replacements are allowed
    */
-  public constructor(props: Imdsv2AspectProps = {}) {
-    this.mode = props.mode ?? EnforcementMode.REWRITE;
-    this.hostHopLimit = checkHopLimit('hostHopLimit', props.hostHopLimit ?? 1);
-    this.containerHopLimit = checkHopLimit('containerHopLimit', props.containerHopLimit ?? 2);
-    this.allowReplacement = props.allowReplacement ?? false;
+  public constructor(props?: Imdsv2AspectProps) {
+    const given: Imdsv2AspectProps = props ?? {};
+    this.mode = checkMode(given.mode);
+    this.policy = {
+      hostHopLimit: checkHopLimit('hostHopLimit', given.hostHopLimit ?? 1),
+      containerHopLimit: checkHopLimit('containerHopLimit', given.containerHopLimit ?? 2),
+      allowReplacement: checkBoolean('allowReplacement', given.allowReplacement) ?? false,
+    };
+    this.annotateFixes = checkBoolean('annotateFixes', given.annotateFixes);
   }
 
   /**
-   * What the aspect found and did, one entry per IMDS-bearing resource (after synthesis).
+   * What the aspect found and did, one entry per IMDS-bearing resource, judged on the
+   * templates that are deployed (filled in when each Stage synthesizes).
    */
   public get entries(): Imdsv2ReportEntry[] {
-    return this.verdicts.map(({ verdict }) => this.entryOf(verdict));
+    return [...this.finals.values()].flat().map((f) => this.entryOf(f));
   }
 
   /**
@@ -113,31 +184,162 @@ export class Imdsv2Aspect implements IAspect {
     // The first visit is the scope the aspect was added to: take its whole subtree at once,
     // so that a launch template and all its consumers are decided together. Constructs
     // added later (by other aspects) arrive here on their own and are taken the same way.
+    const { constructs, nestedStages } = constructsOfAssembly(node);
+    this.requireReach(node, nestedStages);
     const found: CfnResource[] = [];
-    for (const c of node.node.findAll()) {
+    for (const c of constructs) {
       if (this.covered.has(c)) continue;
       this.covered.add(c);
       applyRequireImdsv2OfGroup(c);
-      if (CfnResource.isCfnResource(c) && RESOURCE_TABLE.has(c.cfnResourceType)) found.push(c);
-    }
-    if (found.length === 0) return;
-    const views = found.map((r) => this.resources.add(r));
-    const verdicts = analyze(views, this.resources, {
-      hostHopLimit: this.hostHopLimit,
-      containerHopLimit: this.containerHopLimit,
-      allowReplacement: this.allowReplacement,
-    });
-    for (const analyzed of verdicts) {
-      const resource = this.resources.resourceOf(analyzed.resource);
-      const verdict = this.withUserDataFindings(resource, analyzed);
-      if (this.mode === EnforcementMode.REWRITE) {
-        for (const patch of verdict.patches) this.apply(resource, patch);
+      if (isImdsBearing(c)) {
+        found.push(c);
+        TAKEN.add(c);
       }
-      for (const finding of verdict.findings) this.annotate(resource, finding, verdict);
-      const stage = Stage.of(resource);
-      this.verdicts.push({ verdict, stage });
-      this.writeReportWith(stage);
     }
+    for (const resource of found) this.own(resource);
+    // REPORT and REJECT judge only the final templates; REWRITE fixes now, so that what
+    // runs after it (other aspects, cdk-nag) sees the fixed resources, and checks again then.
+    if (found.length === 0 || this.mode !== EnforcementMode.REWRITE) return;
+    const views = found.map((r) => this.resources.add(r));
+    for (const verdict of analyze(views, this.resources, this.policy)) {
+      if (verdict.patches.length === 0) continue;
+      const resource = this.resources.resourceOf(verdict.resource);
+      const applied: AppliedSet[] = [];
+      for (const patch of verdict.patches) {
+        const done = applyPatch(resource, patch, verdict.resource.properties, (v) => this.resources.resourceOf(v),
+          (template) => { this.covered.add(template); TAKEN.add(template); this.own(template); });
+        if (done) applied.push(done);
+      }
+      this.rewrites.set(resource, { verdict, applied, attached: verdict.patches.some((p) => p.kind === 'attach-launch-template') });
+    }
+  }
+
+  /**
+   * Fails synthesis when `node`'s subtree holds a nested Stage whose EC2 resources no
+   * Imdsv2Aspect took before the Stage synthesized: aws-cdk-lib has written its templates
+   * already, and a security check that passes what it cannot see is worse than none.
+   */
+  private requireReach(node: IConstruct, nestedStages: readonly Stage[]): void {
+    if (nestedStages.length === 0) return;
+    const missed = stagesNotReached(nestedStages, isImdsBearing, (c) => TAKEN.has(c));
+    if (missed.length === 0) return;
+    throw new Error(`Imdsv2Aspect on '${node.node.path || '(app)'}' cannot reach Stage ${missed.map((s) => `'${s.node.path}'`).join(', ')}: `
+      + 'aws-cdk-lib synthesizes a nested Stage before the aspects of the scopes above it run (and CDK Pipelines\' addStage() '
+      + 'synthesizes it at once), so its EC2 resources would be deployed unchecked. Call Imdsv2Aspect.applyTo(app, props) '
+      + 'once the stages exist; for a CDK Pipelines stage, call Imdsv2Aspect.applyTo(stage, props) before pipeline.addStage(stage).');
+  }
+
+  /** Take `resource` into this aspect's care: judged when its Stage synthesizes. */
+  private own(resource: CfnResource): void {
+    const stage = Stage.of(resource);
+    if (!stage) return;
+    let owned = this.owned.get(stage);
+    if (!owned) {
+      this.owned.set(stage, owned = new Set());
+      stage.node.addValidation({ validate: () => this.finalCheck(stage) });
+    }
+    owned.add(resource);
+  }
+
+  /**
+   * At validation, after every aspect has run and the app is prepared: judge the resources
+   * of `stage` as they will be deployed, fix (REWRITE) what is open now, undo a fix that
+   * has become a replacement, then annotate and write the report.
+   */
+  private finalCheck(stage: Stage): string[] {
+    const owned = this.owned.get(stage)!;
+    const all = constructsOfAssembly(stage).constructs
+      .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && RESOURCE_TABLE.has(c.cfnResourceType));
+    let verdicts = this.judge(all, owned);
+    if (this.mode === EnforcementMode.REWRITE && this.rewriteFinal(verdicts)) verdicts = this.judge(all, owned);
+    const finals = verdicts.map((v) => this.finalVerdictOf(v));
+    this.finals.set(stage, finals);
+    this.annotateFinal(finals, stage);
+    fs.mkdirSync(stage.outdir, { recursive: true });
+    fs.writeFileSync(path.join(stage.outdir, REPORT_FILE),
+      JSON.stringify({ mode: this.mode, resources: finals.map((f) => this.entryOf(f)) }, undefined, 2));
+    return [];
+  }
+
+  /**
+   * The engine's verdicts on `owned`, read from the resources as they now render (references
+   * into other stacks as written), with every other IMDS-bearing resource of the Stage
+   * there too (read-only), so that a consumer anywhere in it counts. Each resource is shown
+   * without what this aspect wrote: the engine decides again, on everything else that
+   * happened since, what is wrong and what is safe to fix. What it asks for and this
+   * aspect has written is fixed; the rest is open.
+   */
+  private judge(all: readonly CfnResource[], owned: ReadonlySet<CfnResource>): Array<{ resource: CfnResource; verdict: ResourceVerdict }> {
+    return withReferencesAsWritten(() => {
+      const resources = new AppResources(false);
+      const ownedKeys = new Set<string>();
+      const views: ResourceView[] = all.map((r) => {
+        const view = resources.add(r);
+        if (owned.has(r)) ownedKeys.add(view.key);
+        const rewrite = this.rewrites.get(r);
+        if (!rewrite || rewrite.applied.length === 0) return view;
+        // What another aspect or override wrote over since is theirs now, not ours.
+        rewrite.applied = rewrite.applied.filter((a) => stillWritten(view.properties, a));
+        return { ...view, properties: withoutSets(view.properties, rewrite.applied) };
+      });
+      const verdicts = analyze(views, resources, { ...this.policy, mayChange: (v) => ownedKeys.has(v.key) });
+      return verdicts.filter((v) => ownedKeys.has(v.resource.key)).map((analyzed) => {
+        const resource = resources.resourceOf(analyzed.resource);
+        return { resource, verdict: this.withUserDataFindings(resources, resource, analyzed) };
+      });
+    });
+  }
+
+  /**
+   * REWRITE at validation: makes what is written match what the engine asks for now.
+   * What this aspect wrote and the engine no longer asks for is undone (a launch template
+   * that a consumer found since would have replaced, or that another stack imports); `set`
+   * fixes it asks for and nobody wrote are applied (what a later aspect or an escape hatch
+   * reopened, an instance behind an undone template). Fixes that add a reference (a
+   * template version, a new template) cannot be added once the app is prepared: they stay
+   * open. Returns whether anything changed.
+   */
+  private rewriteFinal(verdicts: Array<{ resource: CfnResource; verdict: ResourceVerdict }>): boolean {
+    let changed = false;
+    for (const { resource, verdict } of verdicts) {
+      const rewrite = this.rewrites.get(resource);
+      const wanted = new Set(verdict.patches.filter((p) => p.kind !== 'attach-launch-template').map((p) => pathOf(p)));
+      if (rewrite && rewrite.applied.some((a) => !wanted.has(a.path.join('.')))) {
+        undoSets(resource, rewrite.applied);
+        rewrite.applied = [];
+        changed = true;
+      }
+      const written = new Set((rewrite?.applied ?? []).map((a) => a.path.join('.')));
+      const missing = verdict.patches.filter((p) => p.kind === 'set' && !written.has(pathOf(p)));
+      if (missing.length === 0) continue;
+      const late = missing.map((p) => applyPatch(resource, p, verdict.resource.properties, () => resource, () => undefined)!);
+      if (rewrite) rewrite.applied.push(...late);
+      else this.rewrites.set(resource, { verdict, applied: late, attached: false });
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** What the final verdict means for the report: what was fixed, what is open. */
+  private finalVerdictOf({ resource, verdict }: { resource: CfnResource; verdict: ResourceVerdict }): FinalVerdict {
+    const rewrite = this.mode === EnforcementMode.REWRITE ? this.rewrites.get(resource) : undefined;
+    const written = new Set((rewrite?.applied ?? []).map((a) => a.path.join('.')));
+    const allWritten = verdict.patches.every((p) => p.kind === 'attach-launch-template' ? rewrite?.attached : written.has(pathOf(p)));
+    // The engine's fixable findings are fixed when every patch it asks for is written.
+    const fixedNow = rewrite && allWritten ? verdict.findings.filter((f) => f.fixable) : [];
+    // A new launch template cannot be shown away: what it fixed comes from the visit.
+    const fixedByAttach = rewrite?.attached ? rewrite.verdict.findings.filter((f) => f.fixable) : [];
+    const open = verdict.findings.filter((f) => !fixedNow.includes(f));
+    const applied = rewrite !== undefined && (written.size > 0 || rewrite.attached) && allWritten;
+    const consumerOfFix = this.mode === EnforcementMode.REWRITE && allWritten && verdict.impact !== Impact.NONE;
+    return {
+      resource,
+      verdict,
+      fixed: [...fixedByAttach, ...fixedNow],
+      open,
+      applied: applied || consumerOfFix,
+      impact: rewrite?.attached ? rewrite.verdict.impact : verdict.impact,
+    };
   }
 
   /**
@@ -145,58 +347,45 @@ export class Imdsv2Aspect implements IAspect {
    * calls IMDS without a token: requiring tokens (here, or anywhere) breaks that line, so
    * it is said next to the fix. Never fixable: only a person can rewrite a script.
    */
-  private withUserDataFindings(resource: CfnResource, verdict: ResourceVerdict): ResourceVerdict {
-    if (this.resources.isAcknowledged(verdict.resource, Imdsv2RuleId.USER_DATA_V1)) return verdict;
-    const found = userDataFindings(verdict.resource, this.resources.scriptsOf(resource));
+  private withUserDataFindings(resources: AppResources, resource: CfnResource, verdict: ResourceVerdict): ResourceVerdict {
+    if (resources.isAcknowledged(verdict.resource, Imdsv2RuleId.USER_DATA_V1)) return verdict;
+    const found = userDataFindings(verdict.resource, resources.scriptsOf(resource));
     return found.length === 0 ? verdict : { ...verdict, findings: [...verdict.findings, ...found] };
   }
 
-  private apply(resource: CfnResource, patch: Patch): void {
-    switch (patch.kind) {
-      case 'set':
-        resource.addPropertyOverride(patch.path.join('.'), patch.value);
-        return;
-      case 'follow-latest': {
-        const template = this.resources.resourceOf(patch.launchTemplate);
-        resource.addPropertyOverride(patch.path.join('.'), template.getAtt('LatestVersionNumber'));
-        return;
-      }
-      case 'attach-launch-template': {
-        // Next to the resource; inside its L2 when it is one's default child ("Resource").
-        const id = resource.node.id === 'Resource' ? 'Imdsv2LaunchTemplate' : `${resource.node.id}Imdsv2LaunchTemplate`;
-        const template = new CfnLaunchTemplate(resource.node.scope!, id, {
-          launchTemplateData: {
-            metadataOptions: {
-              httpTokens: patch.metadataOptions.HttpTokens,
-              httpPutResponseHopLimit: patch.metadataOptions.HttpPutResponseHopLimit,
-            },
-          },
-        });
-        this.covered.add(template);
-        const spec = patch.specPath.join('.');
-        resource.addPropertyOverride(`${spec}.${patch.idKey}`, template.ref);
-        resource.addPropertyOverride(`${spec}.${patch.versionKey}`, template.attrLatestVersionNumber);
-        if (resource.cfnResourceType === 'AWS::EKS::Nodegroup') {
-          // EKS cannot add a launch template to a node group in place: a new logical id
-          // makes CloudFormation create the new group before it deletes the old one.
-          resource.overrideLogicalId(`${patch.resource.logicalId}Imdsv2`);
-        }
-        return;
-      }
+  /**
+   * Warnings and errors per resource (they ask for action); fixes as one line per stack,
+   * or per resource with `annotateFixes`.
+   */
+  private annotateFinal(finals: readonly FinalVerdict[], stage: Stage): void {
+    const perFix = this.annotateFixes ?? stage.node.tryGetContext(ANNOTATE_FIXES_CONTEXT) === true;
+    const byStack = new Map<Stack, FinalVerdict[]>();
+    for (const f of finals) {
+      const stack = Stack.of(f.resource);
+      byStack.set(stack, [...byStack.get(stack) ?? [], f]);
+      for (const finding of f.open) this.annotateOpen(f, finding);
+      if (perFix) for (const finding of f.fixed) this.annotateFixed(f, finding);
+    }
+    for (const [stack, list] of byStack) {
+      const fixed = list.filter((f) => f.applied && f.open.length === 0).length;
+      const open = list.filter((f) => f.open.length > 0).length;
+      annotationsOf(stack).addInfoV2('cdk-imdsv2:summary', `Imdsv2Aspect (${this.mode}): ${list.length} IMDS-bearing resources, `
+        + `${fixed} fixed, ${open} with findings; details in ${path.join(stage.outdir, REPORT_FILE)}`);
     }
   }
 
-  private annotate(resource: CfnResource, finding: Finding, verdict: ResourceVerdict): void {
-    const what = `${resource.cfnResourceType} ${verdict.resource.logicalId}: ${finding.problem}`;
+  private annotateFixed(f: FinalVerdict, finding: Finding): void {
+    annotationsOf(f.resource).addInfoV2(finding.ruleId,
+      `${this.what(f, finding)}. fixed: ${finding.remedy} (on deploy: ${f.impact})`);
+  }
+
+  private annotateOpen(f: FinalVerdict, finding: Finding): void {
+    const what = this.what(f, finding);
     // no stack trace: it would point into app.synth(), not at the user's code
-    const annotations = annotationsOf(resource);
+    const annotations = annotationsOf(f.resource);
     switch (this.mode) {
       case EnforcementMode.REWRITE:
-        if (finding.fixable) {
-          annotations.addInfoV2(finding.ruleId, `${what}. fixed: ${finding.remedy} (on deploy: ${verdict.impact})`);
-        } else {
-          annotations.addWarningV2(finding.ruleId, `${what}. not fixed: ${finding.remedy}`);
-        }
+        annotations.addWarningV2(finding.ruleId, `${what}. not fixed: ${finding.remedy}`);
         return;
       case EnforcementMode.REPORT:
         annotations.addWarningV2(finding.ruleId,
@@ -210,51 +399,68 @@ export class Imdsv2Aspect implements IAspect {
     }
   }
 
-  private entryOf(verdict: ResourceVerdict): Imdsv2ReportEntry {
-    const rewrite = this.mode === EnforcementMode.REWRITE;
-    const applied = rewrite && verdict.patches.length > 0;
+  private what(f: FinalVerdict, finding: Finding): string {
+    return `${f.resource.cfnResourceType} ${f.verdict.resource.logicalId}: ${finding.problem}`;
+  }
+
+  private entryOf(f: FinalVerdict): Imdsv2ReportEntry {
+    const v = f.verdict;
     return {
-      path: verdict.resource.path,
-      logicalId: verdict.resource.logicalId,
-      resourceType: verdict.resource.type,
-      before: verdict.before,
-      after: rewrite ? verdict.after : verdict.before,
-      action: actionOf(this.mode, verdict),
-      impact: applied || (rewrite && verdict.impact !== Impact.NONE) ? deployImpactOf(verdict.impact) : Imdsv2DeployImpact.NONE,
-      ruleIds: [...new Set(verdict.findings.map((f) => f.ruleId))],
+      path: v.resource.path,
+      logicalId: v.resource.logicalId,
+      resourceType: v.resource.type,
+      before: f.verdict.before,
+      after: this.mode === EnforcementMode.REWRITE ? v.after : v.before,
+      action: this.actionOf(f),
+      impact: f.applied ? deployImpactOf(f.impact) : Imdsv2DeployImpact.NONE,
+      ruleIds: [...new Set([...f.fixed, ...f.open].map((x) => x.ruleId))],
     };
   }
 
-  /** Once per stage: write the report next to the templates when the stage synthesizes. */
-  private writeReportWith(stage: Stage | undefined): void {
-    if (!stage || this.stagesWithReport.has(stage)) return;
-    this.stagesWithReport.add(stage);
-    stage.node.addValidation({
-      validate: () => {
-        const entries = this.verdicts.filter((v) => v.stage === stage).map((v) => this.entryOf(v.verdict));
-        fs.mkdirSync(stage.outdir, { recursive: true });
-        fs.writeFileSync(path.join(stage.outdir, REPORT_FILE), JSON.stringify({ mode: this.mode, resources: entries }, undefined, 2));
-        return [];
-      },
-    });
+  private actionOf(f: FinalVerdict): Imdsv2Action {
+    const v = f.verdict;
+    if (!f.applied && v.compliantAsWritten && v.findings.length === 0) return Imdsv2Action.COMPLIANT;
+    if (!f.applied && v.findings.length === 0 && v.acknowledgedThroughSource) return Imdsv2Action.ACKNOWLEDGED;
+    if (f.open.length > 0) {
+      if (this.mode === EnforcementMode.REJECT) return Imdsv2Action.REJECTED;
+      return f.applied ? Imdsv2Action.PARTLY_FIXED : Imdsv2Action.REPORTED;
+    }
+    if (f.applied) return Imdsv2Action.FIXED;
+    if (v.acknowledged.length > 0) return Imdsv2Action.ACKNOWLEDGED;
+    return this.mode === EnforcementMode.REWRITE && v.compliantAfter ? Imdsv2Action.COMPLIANT : Imdsv2Action.OPEN_THROUGH_SOURCE;
   }
 }
 
-function actionOf(mode: EnforcementMode, v: ResourceVerdict): Imdsv2Action {
-  if (v.compliantAsWritten && v.findings.length === 0) return Imdsv2Action.COMPLIANT;
-  if (v.findings.length === 0 && v.acknowledgedThroughSource) return Imdsv2Action.ACKNOWLEDGED;
-  if (mode === EnforcementMode.REWRITE) {
-    if (v.compliantAfter && (v.patches.length > 0 || v.impact !== Impact.NONE)) return Imdsv2Action.FIXED;
-    if (v.patches.length > 0) return Imdsv2Action.PARTLY_FIXED;
+/** The mode, checked: JavaScript and a typo in Python can pass any string. */
+function checkMode(mode: unknown): EnforcementMode {
+  if (mode === undefined || mode === null) return EnforcementMode.REWRITE;
+  const accepted = Object.values(EnforcementMode) as string[];
+  if (typeof mode !== 'string' || !accepted.includes(mode)) {
+    throw new Error(`Imdsv2Aspect: mode must be one of ${accepted.map((m) => `EnforcementMode.${m}`).join(', ')}, got ${JSON.stringify(mode)}`);
   }
-  if (v.findings.length > 0) return mode === EnforcementMode.REJECT ? Imdsv2Action.REJECTED : Imdsv2Action.REPORTED;
-  if (v.acknowledged.length > 0) return Imdsv2Action.ACKNOWLEDGED;
-  return mode === EnforcementMode.REWRITE && v.compliantAfter ? Imdsv2Action.FIXED : Imdsv2Action.OPEN_THROUGH_SOURCE;
+  return mode as EnforcementMode;
+}
+
+function checkBoolean(name: string, value: unknown): boolean | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'boolean') throw new Error(`Imdsv2Aspect: ${name} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
 }
 
 function checkHopLimit(name: string, value: number): number {
-  if (Token.isUnresolved(value) || !Number.isInteger(value) || value < 1 || value > 64) {
-    throw new Error(`Imdsv2Aspect: ${name} must be an integer from 1 to 64, got ${value}`);
+  if (typeof value !== 'number' || Token.isUnresolved(value) || !Number.isInteger(value) || value < 1 || value > 64) {
+    throw new Error(`Imdsv2Aspect: ${name} must be an integer from 1 to 64, got ${JSON.stringify(value)}`);
   }
   return value;
+}
+
+/** The property path a path-writing patch writes (a new launch template writes several). */
+function pathOf(p: Patch): string {
+  return p.kind === 'attach-launch-template' ? p.specPath.join('.') : p.path.join('.');
+}
+
+/** Whether what `a` wrote is still what renders at its path (a reference is taken as kept). */
+function stillWritten(properties: unknown, a: AppliedSet): boolean {
+  if (typeof a.value !== 'string' && typeof a.value !== 'number' && typeof a.value !== 'boolean') return true;
+  return valueAt(properties, a.path) === a.value;
 }

@@ -261,6 +261,12 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
 
   function applyOwnChange(node: Node, carrier: SettingsCarrier, change: MetadataChange) {
     if (change.httpTokens === undefined && change.hopLimit === undefined) return;
+    if (policy.mayChange && !policy.mayChange(node.view)) {
+      // Out of the caller's reach: what launches from it stays as open as it is.
+      node.findings = node.findings.map((f) => ({ ...f, fixable: false }));
+      if (change.httpTokens) node.openAfter = true;
+      return;
+    }
     const named = carrier.replacesResource ? node.adapter.customName?.(node.view) : undefined;
     if (named) {
       // Writing its settings replaces it, and a resource with a custom name cannot be replaced.

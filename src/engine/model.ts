@@ -51,6 +51,12 @@ export interface EnginePolicy {
   readonly containerHopLimit: number;
   /** Whether fixes that replace or recreate a live resource may be applied. */
   readonly allowReplacement: boolean;
+  /**
+   * Whether the caller may change `view`'s own settings. A resource outside the aspect's
+   * scope is analysed only so that what launches from it, or follows it, is judged right:
+   * a fix planned for it would never be applied, so it stays open. Default: every resource.
+   */
+  readonly mayChange?: (view: ResourceView) => boolean;
 }
 
 /** What a change does to the live resource on deploy. */

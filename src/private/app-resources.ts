@@ -30,6 +30,13 @@ export class AppResources implements ResourceLookup {
   private readonly logicalIds = new Map<CfnResource, string>();
 
   /**
+   * @param trustBuiltinAspects whether an instance with aws-cdk-lib's
+   * InstanceRequireImdsv2Aspect is taken as compliant before that aspect has run (true at
+   * aspect time; the final check reads what it did instead)
+   */
+  public constructor(private readonly trustBuiltinAspects = true) {}
+
+  /**
    * Index `resource` (an IMDS-bearing CfnResource) and return its view.
    *
    * @param rendered its CloudFormation Properties when the caller has them already (read
@@ -53,7 +60,7 @@ export class AppResources implements ResourceLookup {
       type: resource.cfnResourceType,
       properties,
       path: resource.node.path,
-      compliantBecause: settledByRequireImdsv2Aspect(resource),
+      compliantBecause: this.trustBuiltinAspects ? settledByRequireImdsv2Aspect(resource) : undefined,
     };
     this.views.set(resource, view);
     this.byKey.set(view.key, resource);

@@ -432,6 +432,14 @@ class UncachedLazyResolver extends DefaultTokenResolver {
 
   public resolveToken(t: IResolvable, context: IResolveContext, postProcessor: IPostProcessor): unknown {
     if (this.onReference && Reference.isReference(t) && CfnResource.isCfnResource(t.target)) this.onReference(t.target);
+    if (referencesAsWritten && Reference.isReference(t) && CfnResource.isCfnResource(t.target)
+      && Stack.of(t.target) !== Stack.of(context.scope)) {
+      // Once the app is prepared, a reference into another stack resolves to its import
+      // (Fn::ImportValue, or a nested stack's parameter). The engine follows references by
+      // logical id, as they read before preparation: write them that way again.
+      const logicalId = context.resolve(t.target.logicalId);
+      return t.displayName === 'Ref' ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, t.displayName] };
+    }
     const lazy = cachedLazyOf(t);
     if (lazy === undefined) return super.resolveToken(t, context, postProcessor);
     const produced = context.resolve(lazy.producer.produce(context));
@@ -440,3 +448,22 @@ class UncachedLazyResolver extends DefaultTokenResolver {
 }
 
 const UNCACHED_RESOLVER = new UncachedLazyResolver(CLOUDFORMATION_JOIN);
+
+let referencesAsWritten = false;
+
+/**
+ * Runs `read` with references into other stacks rendered as `Ref` / `Fn::GetAtt` of their
+ * target's logical id, as they read before the app is prepared, instead of the imports
+ * preparation turns them into. The aspect's final check reads resources at validation
+ * time, after preparation, and links consumers to launch templates across stacks.
+ * (`Reference.target` and `displayName` are aws-cdk-lib's public API.)
+ */
+export function withReferencesAsWritten<T>(read: () => T): T {
+  const saved = referencesAsWritten;
+  referencesAsWritten = true;
+  try {
+    return read();
+  } finally {
+    referencesAsWritten = saved;
+  }
+}

@@ -10,6 +10,8 @@ export interface Synthesized {
   /** Annotation messages on the stack, by level. */
   readonly warnings: string[];
   readonly infos: string[];
+  /** The aspect's one summary line per stack. */
+  readonly summaries: string[];
   readonly errors: string[];
 }
 
@@ -18,7 +20,8 @@ export function synth(build: (stack: Stack) => void, props: Imdsv2AspectProps = 
   const app = new App();
   const stack = new Stack(app, 'Stack', { env: { account: '111111111111', region: 'eu-west-1' } });
   build(stack);
-  const aspect = new Imdsv2Aspect(props);
+  // Per-fix annotations are opt-in (fixes need no action); these tests read them.
+  const aspect = new Imdsv2Aspect({ annotateFixes: true, ...props });
   Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
   const template = Template.fromStack(stack);
   const all = app.synth().getStackArtifact(stack.artifactId).messages;
@@ -29,7 +32,8 @@ export function synth(build: (stack: Stack) => void, props: Imdsv2AspectProps = 
     json: template.toJSON(),
     aspect,
     warnings: messages('warning'),
-    infos: messages('info'),
+    infos: messages('info').filter((m) => !m.includes('[ack: cdk-imdsv2:summary]')),
+    summaries: messages('info').filter((m) => m.includes('[ack: cdk-imdsv2:summary]')),
     errors: messages('error'),
   };
 }

@@ -35,7 +35,8 @@ interface Deployed {
 function deploy(build: (app: App) => Stack[], props: Imdsv2AspectProps = {}): Deployed {
   const app = new App({ builtinCloudFormationValidation: false } as any);
   const stacks = build(app);
-  const aspect = new Imdsv2Aspect(props);
+  // Per-fix annotations are opt-in (fixes need no action); these tests read them.
+  const aspect = new Imdsv2Aspect({ annotateFixes: true, ...props });
   Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
   const assembly = app.synth();
   const resources: Record<string, Record<string, any>> = {};

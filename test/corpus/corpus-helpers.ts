@@ -74,7 +74,8 @@ export function synthesizeIncluded(file: string, mode: EnforcementMode | undefin
   const app = new App({ outdir, context: { 'aws:cdk:enable-path-metadata': false } });
   const stack = new Stack(app, 'Corpus', { synthesizer: new DefaultStackSynthesizer({ generateBootstrapVersionRule: false }) });
   new CfnInclude(stack, 'Template', { templateFile: file });
-  const aspect = mode === undefined ? undefined : new Imdsv2Aspect({ mode });
+  // Per-fix annotations are opt-in (fixes need no action); the corpus test reads them.
+  const aspect = mode === undefined ? undefined : new Imdsv2Aspect({ mode, annotateFixes: true });
   if (aspect) Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
   const artifact = app.synth().getStackArtifact(stack.artifactId);
   const template = artifact.template;

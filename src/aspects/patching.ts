@@ -1,0 +1,112 @@
+import { CfnResource } from 'aws-cdk-lib';
+import { CfnLaunchTemplate } from 'aws-cdk-lib/aws-ec2';
+import { Json, PropertyPath, isIntrinsic } from '../engine/json';
+import { Patch, ResourceView } from '../engine/model';
+
+/**
+ * A patch that writes one path (`set`, or `follow-latest`), as applied, with what was at
+ * its path before, so that it can be undone and the resource shown without it.
+ */
+export interface AppliedSet {
+  readonly path: PropertyPath;
+  readonly value: Json;
+  /** The shortest prefix of `path` that was absent before (undefined: the path existed). */
+  readonly createdAt?: PropertyPath;
+  /** The value at `path` before, when it existed. */
+  readonly before?: Json;
+}
+
+/**
+ * Applies `patch` to `resource` as property overrides (REWRITE). `viewOf` gives the view of
+ * a launch template a patch points at; `created` is told of a launch template made here.
+ * Returns how to undo it, except for a new launch template (which stays).
+ */
+export function applyPatch(
+  resource: CfnResource, patch: Patch, original: Json, resourceOf: (view: ResourceView) => CfnResource,
+  created: (template: CfnLaunchTemplate) => void): AppliedSet | undefined {
+  switch (patch.kind) {
+    case 'set': {
+      resource.addPropertyOverride(patch.path.join('.'), patch.value);
+      return { path: patch.path, value: patch.value, ...whatWasAt(original, patch.path) };
+    }
+    case 'follow-latest': {
+      const template = resourceOf(patch.launchTemplate);
+      const value = template.getAtt('LatestVersionNumber');
+      resource.addPropertyOverride(patch.path.join('.'), value);
+      return { path: patch.path, value, ...whatWasAt(original, patch.path) };
+    }
+    case 'attach-launch-template': {
+      // Next to the resource; inside its L2 when it is one's default child ("Resource").
+      const id = resource.node.id === 'Resource' ? 'Imdsv2LaunchTemplate' : `${resource.node.id}Imdsv2LaunchTemplate`;
+      const template = new CfnLaunchTemplate(resource.node.scope!, id, {
+        launchTemplateData: {
+          metadataOptions: {
+            httpTokens: patch.metadataOptions.HttpTokens,
+            httpPutResponseHopLimit: patch.metadataOptions.HttpPutResponseHopLimit,
+          },
+        },
+      });
+      created(template);
+      const spec = patch.specPath.join('.');
+      resource.addPropertyOverride(`${spec}.${patch.idKey}`, template.ref);
+      resource.addPropertyOverride(`${spec}.${patch.versionKey}`, template.attrLatestVersionNumber);
+      if (resource.cfnResourceType === 'AWS::EKS::Nodegroup') {
+        // EKS cannot add a launch template to a node group in place: a new logical id
+        // makes CloudFormation create the new group before it deletes the old one.
+        resource.overrideLogicalId(`${patch.resource.logicalId}Imdsv2`);
+      }
+      return undefined;
+    }
+  }
+}
+
+/**
+ * Undoes `applied` on `resource`: each path gets back what it had, and what the patches
+ * created is removed, so the resource renders as it would have without them.
+ */
+export function undoSets(resource: CfnResource, applied: readonly AppliedSet[]): void {
+  const removed = new Set<string>();
+  for (const a of applied) {
+    if (a.createdAt === undefined) {
+      resource.addPropertyOverride(a.path.join('.'), a.before);
+      continue;
+    }
+    const at = a.createdAt.join('.');
+    if (removed.has(at)) continue;
+    removed.add(at);
+    resource.addPropertyDeletionOverride(at);
+  }
+}
+
+/**
+ * `properties` as they would be without `applied`: the final check asks the engine about
+ * a launch template as if it had not been fixed, to see whether fixing it is still safe.
+ */
+export function withoutSets(properties: Json, applied: readonly AppliedSet[]): Json {
+  const copy = JSON.parse(JSON.stringify(properties ?? {}));
+  for (const a of applied) {
+    const target = a.createdAt ?? a.path;
+    const parent = target.slice(0, -1).reduce<Json>((o, k) => (isContainer(o) ? o[k] : undefined), copy);
+    if (!isContainer(parent)) continue;
+    const last = target[target.length - 1];
+    if (a.createdAt === undefined) parent[last] = a.before;
+    else if (Array.isArray(parent)) parent.splice(Number(last), 1);
+    else delete parent[last];
+  }
+  return copy;
+}
+
+/** Where `path` stood in `root` before a patch: its value, or the first key that was missing. */
+function whatWasAt(root: Json, path: PropertyPath): { createdAt?: PropertyPath; before?: Json } {
+  let here: Json = root;
+  for (let i = 0; i < path.length; i++) {
+    if (!isContainer(here) || !(path[i] in here)) return { createdAt: path.slice(0, i + 1) };
+    here = here[path[i]];
+  }
+  return { before: here };
+}
+
+/** An object or array a path can go through (an intrinsic is a value, not a container). */
+function isContainer(v: Json): v is Record<string, Json> {
+  return typeof v === 'object' && v !== null && !isIntrinsic(v);
+}
