@@ -11,6 +11,7 @@ import { RULE_CATALOG } from '../../src/nag/rule-catalog';
 import { loadInputs } from '../../src/templates/load-templates';
 import { scanTemplates } from '../../src/templates/scan-templates';
 import { Imdsv2Validator } from '../../src/validation/imdsv2-validator';
+import { validate as validateWithPack, violations } from '../nag/utils';
 
 // The hidden cascade (DESIGN.md): an instance or EC2 fleet that follows its launch
 // template's LatestVersionNumber is replaced on deploy when the template changes, although
@@ -332,5 +333,47 @@ describe('(d) a consumer naming its template by a parameter', () => {
 
     expect(synth(build, true).notes).toContain(`Asg ${Imdsv2RuleId.UNVERIFIABLE}`);
     expect(validated(synth(build, false).templateFile)[Imdsv2RuleId.UNVERIFIABLE]).toEqual(['Asg']);
+  });
+});
+
+describe('the other front doors read the same forms', () => {
+  test('GIVEN an L1 instance following the template by a Sub and naming it by string-form GetAtt WHEN the nag pack checks the app THEN the template breaks Imdsv2-Replacement', () => {
+    const app = new App();
+    const s = new Stack(app, 'S');
+    new ec2.CfnLaunchTemplate(s, 'Lt', { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+    const web = new ec2.CfnInstance(s, 'Web', { imageId: 'ami-12345678' });
+    web.addPropertyOverride('LaunchTemplate', {
+      LaunchTemplateId: { 'Fn::GetAtt': 'Lt.LaunchTemplateId' },
+      Version: { 'Fn::Sub': '${Lt.LatestVersionNumber}' },
+    });
+
+    expect(violations(validateWithPack(app, Imdsv2RuleId.REPLACEMENT))).toEqual([`${Imdsv2RuleId.REPLACEMENT} S/Lt`]);
+  });
+
+  test('GIVEN a template that exports Lt.LatestVersionNumber as a Sub and another template whose ASG imports it WHEN the CLI scans both THEN Lt breaks Imdsv2-Replacement (an export in use cannot change)', () => {
+    const dir = tempDir();
+    const a = path.join(dir, 'a.json');
+    const b = path.join(dir, 'b.json');
+    fs.writeFileSync(a, JSON.stringify({
+      Resources: { Lt: { Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { MetadataOptions: { HttpTokens: 'optional' } } } } },
+      Outputs: {
+        Id: { Value: { Ref: 'Lt' }, Export: { Name: 'lt-id' } },
+        Version: { Value: { 'Fn::Sub': '${Lt.LatestVersionNumber}' }, Export: { Name: 'lt-version' } },
+      },
+    }));
+    fs.writeFileSync(b, JSON.stringify({
+      Resources: {
+        Asg: {
+          Type: 'AWS::AutoScaling::AutoScalingGroup',
+          Properties: {
+            MinSize: '1',
+            MaxSize: '1',
+            LaunchTemplate: { LaunchTemplateId: { 'Fn::ImportValue': 'lt-id' }, Version: { 'Fn::ImportValue': 'lt-version' } },
+          },
+        },
+      },
+    }));
+
+    expect(scanned([a, b])[Imdsv2RuleId.REPLACEMENT]).toEqual(['Lt']);
   });
 });
