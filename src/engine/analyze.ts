@@ -1,8 +1,9 @@
 import { LaunchTemplateUse, ResourceAdapter, SettingsCarrier } from './adapter';
-import { Json, UNRESOLVED, Unresolved, isIntrinsic, isPlainObject, show, stringAt, valueAt } from './json';
+import { Json, UNRESOLVED, Unresolved, isIntrinsic, isPlainObject, show, valueAt } from './json';
 import {
   EnginePolicy, Finding, Impact, MetadataChange, MetadataState, Patch, ResourceLookup, ResourceVerdict, ResourceView,
 } from './model';
+import { canonicalJson, mentionsReference, parseReference } from './references';
 import { adapterFor } from './resource-table';
 import { Imdsv2RuleId as Rule } from './rule-id';
 
@@ -17,6 +18,11 @@ interface TemplateLink {
   readonly target: Node;
   readonly use: LaunchTemplateUse;
   readonly version: VersionRef;
+  /**
+   * True when the version value reads the target's LatestVersionNumber, whatever else it
+   * computes (a Sub of several references): it changes whenever the template changes.
+   */
+  readonly readsLatest?: boolean;
 }
 
 /** What a resource launches from. */
@@ -35,6 +41,12 @@ interface Node {
   readonly adapter: ResourceAdapter;
   /** Consumers of this launch template / launch configuration. */
   readonly consumers: TemplateLink[];
+  /**
+   * Resources whose launch template Version reads this template's LatestVersionNumber
+   * although their spec names another template or one not found (a name given as a
+   * parameter): a new version of this one changes them all the same.
+   */
+  readonly versionReaders: TemplateLink[];
   findings: Finding[];
   patches: Patch[];
   impact: Impact;
@@ -95,6 +107,7 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       view,
       adapter,
       consumers: [],
+      versionReaders: [],
       findings: [],
       patches: [],
       impact: Impact.NONE,
@@ -107,9 +120,22 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     };
     nodes.set(view.key, node);
     if (view.type === 'AWS::EC2::LaunchTemplate') {
-      const name = stringAt(view.properties, ['LaunchTemplateName']);
-      if (typeof name === 'string') templatesByName.set(name, node);
+      const name = nameKey(view, valueAt(view.properties, ['LaunchTemplateName']));
+      if (name !== undefined) templatesByName.set(name, node);
     }
+  }
+
+  /**
+   * The key of a launch template name in `templatesByName`: a literal name is one name in
+   * the account and region, whichever template writes it; a name computed at deploy time
+   * is matched by the same expression within the same template only (there it computes
+   * the same value; a parameter or AWS::StackName of another stack does not).
+   */
+  function nameKey(view: ResourceView, raw: Json | Unresolved | undefined): string | undefined {
+    if (typeof raw === 'string') return `literal:${raw}`;
+    if (!isIntrinsic(raw)) return undefined;
+    const template = lookup.templateIdOf?.(view);
+    return template === undefined ? undefined : `computed:${template}\u0000${canonicalJson(raw)}`;
   }
 
   const ack = (node: Node, rule: Rule) => lookup.isAcknowledged(node.view, rule);
@@ -131,12 +157,15 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     if (uses !== UNRESOLVED) {
       for (const use of uses) {
         const found = findTemplate(node, use);
+        readerOf(node, use, typeof found === 'string' ? undefined : found);
         if (typeof found === 'string') {
           entry.missingTemplates.push(found);
           continue;
         }
-        const version = versionOf(valueAt(view.properties, [...use.specPath, use.versionKey]));
-        const link: TemplateLink = { consumer: node, target: found, use, version };
+        const rawVersion = valueAt(view.properties, [...use.specPath, use.versionKey]);
+        const version = versionOf(rawVersion);
+        const readsLatest = version.kind === 'unknown' && mentionsReference(rawVersion, found.view.logicalId, 'LatestVersionNumber');
+        const link: TemplateLink = { consumer: node, target: found, use, version, readsLatest };
         entry.templates.push(link);
         found.consumers.push(link);
       }
@@ -157,6 +186,20 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     links.set(node, entry);
   }
 
+  /**
+   * When `node`'s Version reads the LatestVersionNumber of a launch template other than the
+   * one its spec was found to name (`linked`), records it as a reader of that template: the
+   * hidden cascade follows the Version value, not the template the instance launches from.
+   */
+  function readerOf(node: Node, use: LaunchTemplateUse, linked: Node | undefined) {
+    const versionPath = [...use.specPath, use.versionKey];
+    if (parseReference(valueAt(node.view.properties, versionPath))?.attribute !== 'LatestVersionNumber') return;
+    const target = lookup.resourceAt(node.view, versionPath);
+    const targetNode = target && nodes.get(target.key);
+    if (!targetNode || targetNode === linked || targetNode.view.type !== 'AWS::EC2::LaunchTemplate') return;
+    targetNode.versionReaders.push({ consumer: node, target: targetNode, use, version: { kind: 'latest', byGetAtt: true } });
+  }
+
   function findTemplate(node: Node, use: LaunchTemplateUse): Node | string {
     const spec = valueAt(node.view.properties, use.specPath);
     for (const key of [use.idKey, use.nameKey]) {
@@ -165,7 +208,8 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       const target = lookup.resourceAt(node.view, [...use.specPath, key]);
       const byLookup = target && nodes.get(target.key);
       if (byLookup && byLookup.view.type === 'AWS::EC2::LaunchTemplate') return byLookup;
-      const byName = key === use.nameKey && typeof raw === 'string' ? templatesByName.get(raw) : undefined;
+      const name = key === use.nameKey ? nameKey(node.view, raw) : undefined;
+      const byName = name === undefined ? undefined : templatesByName.get(name);
       if (byName) return byName;
       return typeof raw === 'string'
         ? `launch template ${key === use.idKey ? 'id' : 'name'} '${raw}' is not in this app`
@@ -297,11 +341,12 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
   const deployment = (view: ResourceView) => lookup.deploymentOf?.(view);
   for (const node of nodes.values()) {
     if (node.view.type !== 'AWS::EC2::LaunchTemplate' || !node.changed) continue;
-    const replaced = policy.allowReplacement ? [] : node.consumers.filter((l) => followsLatestByGetAtt(l.version)
-      && l.consumer.adapter.versionChangeImpact(l.consumer.view) === Impact.REPLACEMENT);
+    const followers = [...node.consumers, ...node.versionReaders].filter(followsLatest);
+    const replaced = policy.allowReplacement ? [] : followers.filter((l) =>
+      l.consumer.adapter.versionChangeImpact(l.consumer.view) === Impact.REPLACEMENT);
     const home = deployment(node.view);
-    const importers = home === undefined ? [] : node.consumers.filter((l) => followsLatestByGetAtt(l.version)
-      && deployment(l.consumer.view) !== undefined && deployment(l.consumer.view) !== home);
+    const importers = home === undefined ? [] : followers.filter((l) =>
+      deployment(l.consumer.view) !== undefined && deployment(l.consumer.view) !== home);
     if (replaced.length === 0 && importers.length === 0) continue;
     node.patches = [];
     node.changed = false;
@@ -408,7 +453,7 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
           applyOwnChange(node, node.adapter.settings!, change);
         }
       }
-      if (lt.changed && followsLatestByGetAtt(l.version)) {
+      if (lt.changed && followsLatest(l)) {
         node.impact = worst(node.impact, Impact.REPLACEMENT); // only reached with allowReplacement
       }
       return;
@@ -615,9 +660,12 @@ function versionLabel(v: VersionRef): string {
   }
 }
 
-/** True when a consumer follows `Fn::GetAtt [LT, LatestVersionNumber]`: any change to LT re-versions it. */
-function followsLatestByGetAtt(v: VersionRef): boolean {
-  return v.kind === 'latest' && v.byGetAtt;
+/**
+ * True when a consumer's Version reads LT's LatestVersionNumber (`Fn::GetAtt`, in either
+ * form, or a Sub that reads it): any change to LT changes that value, which re-versions it.
+ */
+function followsLatest(l: TemplateLink): boolean {
+  return (l.version.kind === 'latest' && l.version.byGetAtt) || l.readsLatest === true;
 }
 
 /** How a consumer names the default version (its raw Version value), for messages. */
@@ -632,10 +680,9 @@ export function versionOf(v: Json | Unresolved | undefined): VersionRef {
   if (v === '$Latest') return { kind: 'latest', byGetAtt: false };
   if (v === '$Default') return { kind: 'default', byGetAtt: false };
   if (typeof v === 'number' || (typeof v === 'string' && /^\d+$/.test(v))) return { kind: 'pinned', number: Number(v) };
-  if (isIntrinsic(v) && Array.isArray(v['Fn::GetAtt'])) {
-    const attr = v['Fn::GetAtt'][1];
-    if (attr === 'LatestVersionNumber') return { kind: 'latest', byGetAtt: true };
-    if (attr === 'DefaultVersionNumber') return { kind: 'default', byGetAtt: true };
-  }
+  // `Fn::GetAtt` in either form, or a Sub that is only that reference (its value is the attribute's).
+  const attr = parseReference(v)?.attribute;
+  if (attr === 'LatestVersionNumber') return { kind: 'latest', byGetAtt: true };
+  if (attr === 'DefaultVersionNumber') return { kind: 'default', byGetAtt: true };
   return { kind: 'unknown', raw: v };
 }

@@ -41,6 +41,14 @@ export interface ResourceLookup {
    * ExportsWriter value), which cannot change while another stack imports it.
    */
   deploymentOf?(view: ResourceView): string | undefined;
+  /**
+   * The one template `view` is written in (a nested stack's is its own), or undefined when
+   * the front door cannot tell. Two values computed the same way, such as
+   * `Fn::Join ['', [{ Ref: AWS::StackName }, '-lt']]`, are the same value only within one
+   * template: a launch template named by such an expression is matched by the same
+   * expression only there.
+   */
+  templateIdOf?(view: ResourceView): string | undefined;
 }
 
 /** What the enforcement policy asks for. */

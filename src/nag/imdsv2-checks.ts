@@ -7,6 +7,7 @@ import { RuleDoc, RuleSeverity, checkHopLimit, ruleDoc, selectRules } from './ru
 import { analyze } from '../engine/analyze';
 import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
 import { Finding, Patch, ResourceLookup, ResourceView } from '../engine/model';
+import { parseReference } from '../engine/references';
 import { RESOURCE_TABLE } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
@@ -263,11 +264,9 @@ class CrossStackLookup implements ResourceLookup {
       return found && this.byKey.get(found.key);
     }
     const exported = this.exports.get(imported);
-    if (!exported || !isIntrinsic(exported.value)) return undefined;
-    const v = exported.value as Record<string, unknown>;
-    const ref = v.Ref ?? (Array.isArray(v['Fn::GetAtt']) ? v['Fn::GetAtt'][0] : undefined);
-    if (typeof ref !== 'string') return undefined;
-    return this.byKey.get(`${exported.stack.node.path}/${ref}`);
+    const ref = exported && parseReference(exported.value)?.logicalId;
+    if (ref === undefined) return undefined;
+    return this.byKey.get(`${exported!.stack.node.path}/${ref}`);
   }
 
   public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
@@ -276,6 +275,10 @@ class CrossStackLookup implements ResourceLookup {
 
   public deploymentOf(view: ResourceView): string {
     return this.resources.deploymentOf(view);
+  }
+
+  public templateIdOf(view: ResourceView): string {
+    return this.resources.templateIdOf(view);
   }
 
   private standIns(value: unknown): unknown {
@@ -294,8 +297,8 @@ class CrossStackLookup implements ResourceLookup {
 /** A literal, or the launch template version attribute a consumer follows. */
 function isValue(v: unknown): boolean {
   if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return true;
-  const getAtt = isIntrinsic(v) ? (v as Record<string, unknown>)['Fn::GetAtt'] : undefined;
-  return Array.isArray(getAtt) && (getAtt[1] === 'LatestVersionNumber' || getAtt[1] === 'DefaultVersionNumber');
+  const attribute = parseReference(v)?.attribute;
+  return attribute === 'LatestVersionNumber' || attribute === 'DefaultVersionNumber';
 }
 
 function unique(values: string[]): string[] {

@@ -3,8 +3,9 @@ import { Instance, InstanceRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { cfnInitOf } from './instance-scripts';
 import { referencedResources, renderedProperties } from './render-resource';
-import { PropertyPath, isIntrinsic, pick, valueAt } from '../engine/json';
+import { PropertyPath, pick, valueAt } from '../engine/json';
 import { ResourceLookup, ResourceView } from '../engine/model';
+import { parseReference } from '../engine/references';
 import { adapterFor } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
@@ -99,10 +100,10 @@ export class AppResources implements ResourceLookup {
   }
 
   public resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined {
-    const value = valueAt(from.properties, path);
-    if (!isIntrinsic(value)) return undefined;
-    const ref = value.Ref ?? (Array.isArray(value['Fn::GetAtt']) ? value['Fn::GetAtt'][0] : undefined);
-    if (typeof ref !== 'string') return undefined;
+    // Ref, Fn::GetAtt in either form (CfnInclude keeps YAML's `!GetAtt Lt.Attr` as a string),
+    // or a Sub of one of them.
+    const ref = parseReference(valueAt(from.properties, path))?.logicalId;
+    if (ref === undefined) return undefined;
     const resource = this.resourceOf(from);
     const own = this.byStack.get(Stack.of(resource))?.get(ref);
     const same = this.byLogicalId.get(ref) ?? [];
@@ -123,6 +124,11 @@ export class AppResources implements ResourceLookup {
     let found = this.references.get(resource);
     if (!found) this.references.set(resource, found = referencedResources(resource));
     return found;
+  }
+
+  /** The stack (nested stacks are their own) whose template `view` is written in. */
+  public templateIdOf(view: ResourceView): string {
+    return Stack.of(this.resourceOf(view)).node.path;
   }
 
   /** The top-level stack (a nested stack's parent, up the chain): what one CloudFormation deploy updates. */

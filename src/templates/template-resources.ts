@@ -1,6 +1,7 @@
 import { TemplateFile } from './load-templates';
 import { Json, PropertyPath, isIntrinsic, isPlainObject, valueAt } from '../engine/json';
 import { ResourceLookup, ResourceView } from '../engine/model';
+import { parseReference } from '../engine/references';
 import { adapterFor } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
@@ -20,7 +21,8 @@ interface Entry {
  * templates, and the answers to the engine's lookups.
  *
  * References it follows:
- * - `Ref` and `Fn::GetAtt` (both forms) to a resource of the same template;
+ * - `Ref` and `Fn::GetAtt` (both forms), or a `Fn::Sub` that is one of them
+ *   (`parseReference`), to a resource of the same template;
  * - `Fn::ImportValue` of a literal export name to the Output with that `Export.Name` in
  *   any template of the set (CDK's cross-stack references);
  * - in a nested stack template, `Ref` to a parameter the parent passes in
@@ -108,6 +110,11 @@ export class TemplateResources implements ResourceLookup {
     return this.follow(entry.template, valueAt(from.properties, path), 0);
   }
 
+  /** The template file `view` is written in (a nested template is its own). */
+  public templateIdOf(view: ResourceView): string {
+    return this.entry(view).template.file;
+  }
+
   /**
    * The top-level template that deploys `view`: a nested template belongs to its parent's
    * deployment (the parent passes parameters, not exports), up the chain.
@@ -138,15 +145,15 @@ export class TemplateResources implements ResourceLookup {
   private follow(template: TemplateFile, value: Json, hops: number): ResourceView | undefined {
     if (hops > MAX_HOPS || !isIntrinsic(value)) return undefined;
     const resources = template.template.Resources;
-    if (typeof value.Ref === 'string') {
-      const target = value.Ref;
+    const ref = parseReference(value);
+    if (ref && ref.attribute === undefined) {
+      const target = ref.logicalId;
       if (resources[target] !== undefined) return this.entries.get(`${template.file}#${target}`)?.view;
       const passed = this.passedParameter(template, target);
       return passed ? this.follow(passed.template, passed.value, hops + 1) : undefined;
     }
-    const getAtt = getAttOf(value);
-    if (getAtt) {
-      const [target, attribute] = getAtt;
+    if (ref) {
+      const { logicalId: target, attribute = '' } = ref;
       const resource = resources[target];
       if (resource === undefined) return undefined;
       if (resource.Type === 'AWS::CloudFormation::Stack' && attribute.startsWith('Outputs.')) {
@@ -217,14 +224,14 @@ export class TemplateResources implements ResourceLookup {
   private through(template: TemplateFile, value: Json, hops: number): { template: TemplateFile; value: Json } | undefined {
     if (hops > MAX_HOPS) return undefined;
     if (!isIntrinsic(value)) return { template, value };
-    if (typeof value.Ref === 'string' && template.template.Resources[value.Ref] === undefined) {
-      const passed = this.passedParameter(template, value.Ref);
+    const ref = parseReference(value);
+    if (ref && ref.attribute === undefined && template.template.Resources[ref.logicalId] === undefined) {
+      const passed = this.passedParameter(template, ref.logicalId);
       return passed ? this.through(passed.template, passed.value, hops + 1) : { template, value };
     }
-    const getAtt = getAttOf(value);
-    if (getAtt && getAtt[1].startsWith('Outputs.') && template.template.Resources[getAtt[0]]?.Type === 'AWS::CloudFormation::Stack') {
-      const child = this.nested.get(`${template.file}#${getAtt[0]}`);
-      const output = child?.template.Outputs?.[getAtt[1].slice('Outputs.'.length)];
+    if (ref?.attribute?.startsWith('Outputs.') && template.template.Resources[ref.logicalId]?.Type === 'AWS::CloudFormation::Stack') {
+      const child = this.nested.get(`${template.file}#${ref.logicalId}`);
+      const output = child?.template.Outputs?.[ref.attribute.slice('Outputs.'.length)];
       return child && output ? this.through(child, output.Value, hops + 1) : { template, value };
     }
     if (typeof value['Fn::ImportValue'] === 'string') {
@@ -279,18 +286,8 @@ function isLiteral(v: Json): boolean {
 
 /** `Fn::GetAtt [LT, LatestVersionNumber | DefaultVersionNumber]`: which version a consumer follows. */
 function isVersionAttribute(v: Json): boolean {
-  const getAtt = isIntrinsic(v) ? getAttOf(v) : undefined;
-  return getAtt !== undefined && (getAtt[1] === 'LatestVersionNumber' || getAtt[1] === 'DefaultVersionNumber');
-}
-
-function getAttOf(value: Json): [string, string] | undefined {
-  const v = value['Fn::GetAtt'];
-  if (Array.isArray(v) && typeof v[0] === 'string') return [v[0], typeof v[1] === 'string' ? v[1] : ''];
-  if (typeof v === 'string') {
-    const dot = v.indexOf('.');
-    return dot < 0 ? [v, ''] : [v.slice(0, dot), v.slice(dot + 1)];
-  }
-  return undefined;
+  const attribute = parseReference(v)?.attribute;
+  return attribute === 'LatestVersionNumber' || attribute === 'DefaultVersionNumber';
 }
 
 /** True when an acknowledged id names `ruleId`: bare, or qualified as `annotation::Id` / `Plugin::Id`. */
