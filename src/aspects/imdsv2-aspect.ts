@@ -27,16 +27,25 @@ export interface Imdsv2AspectProps {
   readonly mode?: EnforcementMode;
 
   /**
-   * The highest IMDS hop limit a plain host may have. Hosts above it are lowered in REWRITE.
+   * The highest IMDS hop limit a plain host may have: hosts above it are lowered to it in
+   * REWRITE (and are errors in REJECT). Set it to 1 to keep every token on its host, e.g. for
+   * AWS Control Tower's CT.EC2.PR.2.
    *
-   * @default 1
+   * Unset, there is no host policy, because a plain host may run containers (hop limit 2 is
+   * what EC2 gives instances of IMDSv2-only AMIs, and what Docker's bridge network needs):
+   * hosts above `containerHopLimit` are lowered to it; a host above 1 and at most
+   * `containerHopLimit` is left as it is with an advisory `Imdsv2-HopLimit` warning (a
+   * warning in every mode, REJECT too); an unset hop limit stays unset.
+   *
+   * @default - no host policy: plain hosts are lowered only above `containerHopLimit`
    */
   readonly hostHopLimit?: number;
 
   /**
    * The hop limit a container host gets (EKS node groups and their launch templates,
    * Batch, Auto Scaling groups tagged for a cluster, ImageBuilder): containers reach IMDS
-   * through one more hop than the host.
+   * through one more hop than the host. Limits above it are lowered, below it raised. While
+   * `hostHopLimit` is unset it is also the most a plain host may have.
    *
    * @default 2
    */
@@ -77,7 +86,7 @@ export class Imdsv2Aspect implements IAspect {
   public static readonly REPORT_FILE_NAME = REPORT_FILE;
 
   private readonly mode: EnforcementMode;
-  private readonly hostHopLimit: number;
+  private readonly hostHopLimit: number | undefined;
   private readonly containerHopLimit: number;
   private readonly allowReplacement: boolean;
   /** Every construct already looked at: later visits of them return at once. */
@@ -91,7 +100,7 @@ export class Imdsv2Aspect implements IAspect {
    */
   public constructor(props: Imdsv2AspectProps = {}) {
     this.mode = props.mode ?? EnforcementMode.REWRITE;
-    this.hostHopLimit = checkHopLimit('hostHopLimit', props.hostHopLimit ?? 1);
+    this.hostHopLimit = props.hostHopLimit === undefined ? undefined : checkHopLimit('hostHopLimit', props.hostHopLimit);
     this.containerHopLimit = checkHopLimit('containerHopLimit', props.containerHopLimit ?? 2);
     this.allowReplacement = props.allowReplacement ?? false;
   }
@@ -203,6 +212,8 @@ export class Imdsv2Aspect implements IAspect {
           `${what}. ${finding.fixable ? 'Imdsv2Aspect in REWRITE mode would' : 'to fix:'} ${finding.remedy}`);
         return;
       case EnforcementMode.REJECT:
+        // An advisory finding leaves IMDSv1 closed: REJECT fails only on what is left open.
+        if (finding.advisory) return annotations.addWarningV2(finding.ruleId, `${what}. not rejected (advisory): ${finding.remedy}`);
         // Most remedies already say how to acknowledge; say it once.
         annotations.addError(`[${finding.ruleId}] ${what}. to fix: ${finding.remedy}`
           + (finding.remedy.includes('acknowledge') ? '' : `, or acknowledge ${finding.ruleId}`));
