@@ -30,16 +30,25 @@ export interface Imdsv2AspectProps {
   readonly mode?: EnforcementMode;
 
   /**
-   * The highest IMDS hop limit a plain host may have. Hosts above it are lowered in REWRITE.
+   * The highest IMDS hop limit a plain host may have: hosts above it are lowered to it in
+   * REWRITE (and are errors in REJECT). Set it to 1 to keep every token on its host, e.g. for
+   * AWS Control Tower's CT.EC2.PR.2.
    *
-   * @default 1
+   * Unset, there is no host policy, because a plain host may run containers (hop limit 2 is
+   * what EC2 gives instances of IMDSv2-only AMIs, and what Docker's bridge network needs):
+   * hosts above `containerHopLimit` are lowered to it; a host above 1 and at most
+   * `containerHopLimit` is left as it is with an advisory `Imdsv2-HopLimit` warning (a
+   * warning in every mode, REJECT too); an unset hop limit stays unset.
+   *
+   * @default - no host policy: plain hosts are lowered only above `containerHopLimit`
    */
   readonly hostHopLimit?: number;
 
   /**
    * The hop limit a container host gets (EKS node groups and their launch templates,
    * Batch, Auto Scaling groups tagged for a cluster, ImageBuilder): containers reach IMDS
-   * through one more hop than the host.
+   * through one more hop than the host. Limits above it are lowered, below it raised. While
+   * `hostHopLimit` is unset it is also the most a plain host may have.
    *
    * @default 2
    */
@@ -159,7 +168,7 @@ export class Imdsv2Aspect implements IAspect {
     const given: Imdsv2AspectProps = props ?? {};
     this.mode = checkMode(given.mode);
     this.policy = {
-      hostHopLimit: checkHopLimit('hostHopLimit', given.hostHopLimit ?? 1),
+      hostHopLimit: given.hostHopLimit === undefined || given.hostHopLimit === null ? undefined : checkHopLimit('hostHopLimit', given.hostHopLimit),
       containerHopLimit: checkHopLimit('containerHopLimit', given.containerHopLimit ?? 2),
       allowReplacement: checkBoolean('allowReplacement', given.allowReplacement) ?? false,
     };
@@ -392,6 +401,8 @@ export class Imdsv2Aspect implements IAspect {
           `${what}. ${finding.fixable ? 'Imdsv2Aspect in REWRITE mode would' : 'to fix:'} ${finding.remedy}`);
         return;
       case EnforcementMode.REJECT:
+        // An advisory finding leaves IMDSv1 closed: REJECT fails only on what is left open.
+        if (finding.advisory) return annotations.addWarningV2(finding.ruleId, `${what}. not rejected (advisory): ${finding.remedy}`);
         // Most remedies already say how to acknowledge; say it once.
         annotations.addError(`[${finding.ruleId}] ${what}. to fix: ${finding.remedy}`
           + (finding.remedy.includes('acknowledge') ? '' : `, or acknowledge ${finding.ruleId}`));
@@ -422,7 +433,7 @@ export class Imdsv2Aspect implements IAspect {
     if (!f.applied && v.compliantAsWritten && v.findings.length === 0) return Imdsv2Action.COMPLIANT;
     if (!f.applied && v.findings.length === 0 && v.acknowledgedThroughSource) return Imdsv2Action.ACKNOWLEDGED;
     if (f.open.length > 0) {
-      if (this.mode === EnforcementMode.REJECT) return Imdsv2Action.REJECTED;
+      if (this.mode === EnforcementMode.REJECT && f.open.some((x) => !x.advisory)) return Imdsv2Action.REJECTED;
       return f.applied ? Imdsv2Action.PARTLY_FIXED : Imdsv2Action.REPORTED;
     }
     if (f.applied) return Imdsv2Action.FIXED;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FORMATS, Format, render } from './formats';
 import { Imdsv2RuleId } from '../engine/rule-id';
-import { RULE_CATALOG, checkHopLimit, selectRules } from '../nag/rule-catalog';
+import { RULE_CATALOG, checkHopLimit, checkHostHopLimit, selectRules } from '../nag/rule-catalog';
 import { TemplateLoadError, loadInputs } from '../templates/load-templates';
 import { scanTemplates } from '../templates/scan-templates';
 
@@ -26,7 +26,8 @@ call IMDS without a token.
 options:
   --format table|json|sarif     output format (default: table)
   --rules <id,id,...>           rules to check (default: all): ${RULE_CATALOG.map((r) => r.id).join(', ')}
-  --host-hop-limit <n>          highest hop limit of a plain host (default: 1)
+  --host-hop-limit <n>          highest hop limit of a plain host (default: none; hosts above
+                                the container hop limit are reported, above 1 as advice)
   --container-hop-limit <n>     hop limit of a container host (default: 2)
   -h, --help                    show this help
   --version                     show the version
@@ -69,7 +70,7 @@ export async function main(argv: readonly string[], out: CliOutput = processOutp
     }
     const policy = {
       rules: selectRules('cdk-imdsv2', options.rules),
-      hostHopLimit: checkHopLimit('cdk-imdsv2', '--host-hop-limit', options.hostHopLimit, 1),
+      hostHopLimit: checkHostHopLimit('cdk-imdsv2', '--host-hop-limit', options.hostHopLimit),
       containerHopLimit: checkHopLimit('cdk-imdsv2', '--container-hop-limit', options.containerHopLimit, 2),
     };
     const result = scanTemplates(loadInputs(options.inputs), policy);

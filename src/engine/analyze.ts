@@ -285,22 +285,50 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
       });
       return;
     }
-    const current = state.hopLimit ?? 1; // EC2's default
-    const target = container ? policy.containerHopLimit : policy.hostHopLimit;
-    const outside = container ? current !== target : current > target;
-    if (!outside) return;
-    node.compliantAsWritten = false;
-    const why = container
-      ? `a container host needs ${target} (containers reach IMDS through one more hop)`
-      : `a plain host needs at most ${target} (a higher limit lets tokens leave the host)`;
-    if (add(node, {
-      ruleId: Rule.HOP_LIMIT,
-      fixable: true,
-      problem: `HttpPutResponseHopLimit is ${state.hopLimit ?? '(unset, so 1)'}: ${why}`,
-      remedy: `set HttpPutResponseHopLimit to ${target}`,
-    })) {
-      change.hopLimit = target;
+    const current = state.hopLimit ?? 1; // EC2's default (unset stays unset: nothing to lower)
+    const shown = state.hopLimit ?? '(unset, so 1)';
+    if (container) {
+      if (current === policy.containerHopLimit) return;
+      node.compliantAsWritten = false;
+      if (add(node, {
+        ruleId: Rule.HOP_LIMIT,
+        fixable: true,
+        problem: `HttpPutResponseHopLimit is ${shown}: a container host needs ${policy.containerHopLimit} (containers reach IMDS through one more hop)`,
+        remedy: `set HttpPutResponseHopLimit to ${policy.containerHopLimit}`,
+      })) {
+        change.hopLimit = policy.containerHopLimit;
+      }
+      return;
     }
+    // A plain host. Lowering it to 1 is a policy the user chooses (hostHopLimit): hop limit 2
+    // with tokens required is what EC2 gives instances of IMDSv2-only AMIs and what Docker's
+    // bridge network needs, and nothing here can tell whether containers run on the host.
+    // Without that policy only limits no container needs (above containerHopLimit) are lowered.
+    const limit = policy.hostHopLimit ?? policy.containerHopLimit;
+    if (current > limit) {
+      node.compliantAsWritten = false;
+      if (add(node, {
+        ruleId: Rule.HOP_LIMIT,
+        fixable: true,
+        problem: policy.hostHopLimit === undefined
+          ? `HttpPutResponseHopLimit is ${shown}: more than even a container host needs (${limit}), so tokens can travel beyond the host and its containers`
+          : `HttpPutResponseHopLimit is ${shown}: a plain host needs at most ${limit} (a higher limit lets tokens leave the host)`,
+        remedy: `set HttpPutResponseHopLimit to ${limit}`,
+      })) {
+        change.hopLimit = limit;
+      }
+      return;
+    }
+    if (policy.hostHopLimit !== undefined || current <= 1) return;
+    // Advice only: IMDSv1 stays closed, so it neither counts against compliance nor is changed,
+    // and no front door makes it an error.
+    add(node, {
+      ruleId: Rule.HOP_LIMIT,
+      fixable: false,
+      advisory: true,
+      problem: `HttpPutResponseHopLimit is ${current} on a plain host: a token can travel ${current - 1} hop${current === 2 ? '' : 's'} beyond it, which only containers on it need (advisory: IMDSv1 stays closed; EC2 sets 2 for IMDSv2-only AMIs)`,
+      remedy: 'keep it if containers on this host call IMDS; else set HttpPutResponseHopLimit to 1, or hostHopLimit: 1 for every plain host, or acknowledge Imdsv2-HopLimit',
+    });
   }
 
   function applyOwnChange(node: Node, carrier: SettingsCarrier, change: MetadataChange) {
@@ -557,7 +585,9 @@ export function analyze(views: readonly ResourceView[], lookup: ResourceLookup, 
     if (!missing) return;
     node.compliantAsWritten = false;
     const container = node.adapter.isContainerHost(node.view);
-    const metadataOptions = { HttpTokens: 'required', HttpPutResponseHopLimit: container ? policy.containerHopLimit : policy.hostHopLimit };
+    // Only container hosts (EKS, Batch) come without a launch template today; a plain host with
+    // no host policy gets what no container would miss either.
+    const metadataOptions = { HttpTokens: 'required', HttpPutResponseHopLimit: container ? policy.containerHopLimit : policy.hostHopLimit ?? policy.containerHopLimit };
     const named = missing.impact === Impact.REPLACEMENT ? node.adapter.customName?.(node.view) : undefined;
     const replaces = missing.impact === Impact.REPLACEMENT && (!policy.allowReplacement || named !== undefined);
     const fixable = !replaces && !missing.blocker;

@@ -53,9 +53,17 @@ export interface ResourceLookup {
 
 /** What the enforcement policy asks for. */
 export interface EnginePolicy {
-  /** Highest hop limit a plain host may have. */
-  readonly hostHopLimit: number;
-  /** Hop limit a container host gets (pods/containers reach IMDS through one more hop). */
+  /**
+   * Highest hop limit a plain host may have; hosts above it are lowered to it. Undefined
+   * means no host policy: hosts above `containerHopLimit` are lowered to it, and a host
+   * between 2 and `containerHopLimit` gets an advisory finding only (hop limit 2 is what EC2
+   * gives an instance launched from an IMDSv2-only AMI, and what Docker's bridge needs).
+   */
+  readonly hostHopLimit?: number;
+  /**
+   * Hop limit a container host gets (pods/containers reach IMDS through one more hop); with
+   * no host policy, also the most a plain host may have.
+   */
   readonly containerHopLimit: number;
   /** Whether fixes that replace or recreate a live resource may be applied. */
   readonly allowReplacement: boolean;
@@ -131,6 +139,12 @@ export interface Finding {
   readonly remedy: string;
   /** True when the engine's patches fix it; false when it needs a person. */
   readonly fixable: boolean;
+  /**
+   * True when it is advice, not a gap: IMDSv1 stays closed and nothing is changed (a plain
+   * host at a hop limit above 1 that containers on it may need). Every front door reports it
+   * as a warning, never as an error, and it does not make the resource non-compliant.
+   */
+  readonly advisory?: boolean;
 }
 
 /** The engine's verdict on one IMDS-bearing resource. */
@@ -144,7 +158,7 @@ export interface ResourceVerdict {
   readonly patches: Patch[];
   /** What the patches do on deploy. */
   readonly impact: Impact;
-  /** True when the resource is compliant as written. */
+  /** True when the resource is compliant as written (advisory findings do not count). */
   readonly compliantAsWritten: boolean;
   /** True when, after the patches, IMDSv1 cannot be reached (as far as can be decided). */
   readonly compliantAfter: boolean;

@@ -7,7 +7,11 @@
 export enum Imdsv2RuleId {
   /** IMDSv1 is reachable: tokens are not required and the endpoint is enabled. */
   TOKENS_REQUIRED = 'Imdsv2-TokensRequired',
-  /** The hop limit is outside policy (host default 1, container host default 2). */
+  /**
+   * The hop limit is outside policy: a container host not at containerHopLimit (default 2), a
+   * plain host above hostHopLimit, or, with no hostHopLimit (the default), above
+   * containerHopLimit; a plain host above 1 and at most that is an advisory warning.
+   */
   HOP_LIMIT = 'Imdsv2-HopLimit',
   /** The settings cannot be decided at synth time (parameter, Fn::If, imported launch template). */
   UNVERIFIABLE = 'Imdsv2-Unverifiable',

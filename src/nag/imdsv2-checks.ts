@@ -3,7 +3,7 @@ import { resolve as resolvePath } from 'path';
 import { CfnOutput, CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, PolicyViolation, Stack, Stage } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
-import { RuleDoc, RuleSeverity, checkHopLimit, ruleDoc, selectRules } from './rule-catalog';
+import { RuleDoc, RuleSeverity, checkHopLimit, checkHostHopLimit, ruleDoc, selectRules } from './rule-catalog';
 import { analyze } from '../engine/analyze';
 import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
 import { Finding, Patch, ResourceLookup, ResourceView } from '../engine/model';
@@ -46,7 +46,9 @@ interface Analysis {
  * override, an EKS node group and the hop limit are all judged as the aspect judges them.
  * Each rule only looks up the findings of the resource it is applied to. The report has one
  * violation per rule and wording of the problem, listing every construct it applies to with
- * its template locations.
+ * its template locations. Only error-level violations (`Imdsv2-TokensRequired`,
+ * `Imdsv2-StaleVersion`) fail synthesis; warnings and notes are reported (cdk-nag's base
+ * pack would fail on any violation).
  *
  * Acknowledge a rule on a construct or any scope above it with
  * `Validations.of(scope).acknowledge({ id: 'Imdsv2-TokensRequired', reason })`.
@@ -66,7 +68,7 @@ export class Imdsv2Checks extends NagPack {
 
   private readonly scope: IConstruct;
   private readonly rules: readonly RuleDoc[];
-  private readonly hostHopLimit: number;
+  private readonly hostHopLimit: number | undefined;
   private readonly containerHopLimit: number;
   private readonly explain: boolean;
   private analysis: Analysis = { findings: new Map(), byPath: new Map() };
@@ -83,7 +85,7 @@ export class Imdsv2Checks extends NagPack {
     this.scope = scope;
     const selected = selectRules('Imdsv2Checks', props.rules);
     this.rules = [...selected].map(ruleDoc);
-    this.hostHopLimit = checkHopLimit('Imdsv2Checks', 'hostHopLimit', props.hostHopLimit, 1);
+    this.hostHopLimit = checkHostHopLimit('Imdsv2Checks', 'hostHopLimit', props.hostHopLimit);
     this.containerHopLimit = checkHopLimit('Imdsv2Checks', 'containerHopLimit', props.containerHopLimit, 2);
     this.explain = props.verbose ?? false;
   }
@@ -225,7 +227,10 @@ export class Imdsv2Checks extends NagPack {
         });
       }
     }
-    return { ...report, violations: [...groupViolations(found), ...kept] };
+    const violations = [...groupViolations(found), ...kept];
+    // cdk-nag's NagPack fails on any violation; a warning (an advisory hop limit, say) must not
+    // fail synthesis: only errors do, as in Imdsv2Validator.
+    return { ...report, success: !violations.some((v) => v.severity === RuleSeverity.ERROR), violations };
   }
 }
 

@@ -36,9 +36,9 @@ export const RULE_CATALOG: readonly RuleDoc[] = [
     id: Imdsv2RuleId.HOP_LIMIT,
     suffix: 'HopLimit',
     name: 'Hop limit outside policy',
-    cause: 'HttpPutResponseHopLimit is above the host limit (default 1) on a plain host, or is not the container hop limit (default 2) on a container host.',
-    explanation: 'The token PUT response carries an IP TTL. On a plain host a higher limit lets the token travel beyond it; on a container host (EKS, ECS, Batch, ImageBuilder) containers reach IMDS through one more hop, and with too small a limit SDKs in containers stall for seconds and fall back.',
-    fix: 'Set HttpPutResponseHopLimit to the policy value (hostHopLimit / containerHopLimit), or change the policy for this scope.',
+    cause: 'HttpPutResponseHopLimit is above hostHopLimit on a plain host (with no hostHopLimit, the default: above containerHopLimit, or as advice only above 1), or is not the container hop limit (default 2) on a container host.',
+    explanation: 'The token PUT response carries an IP TTL. On a plain host a higher limit lets the token travel beyond it; on a container host (EKS, ECS, Batch, ImageBuilder) containers reach IMDS through one more hop, and with too small a limit SDKs in containers stall for seconds and fall back. Hop limit 2 with tokens required is what EC2 gives instances of IMDSv2-only AMIs and what Docker on a plain host needs, so by default it is advice (IMDSv1 stays closed), never an error; hostHopLimit: 1 makes it the policy.',
+    fix: 'Set HttpPutResponseHopLimit to the policy value (hostHopLimit, containerHopLimit), keep an advisory 2 where containers on the host call IMDS, or acknowledge the rule for this scope.',
     severity: RuleSeverity.WARNING,
   },
   {
@@ -114,4 +114,9 @@ export function checkHopLimit(owner: string, name: string, value: number | undef
     throw new Error(`${owner}: ${name} must be an integer from 1 to 64, got ${v}`);
   }
   return v;
+}
+
+/** Check the host hop limit prop, whose default is no host policy (undefined). */
+export function checkHostHopLimit(owner: string, name: string, value: number | undefined): number | undefined {
+  return value === undefined ? undefined : checkHopLimit(owner, name, value, value);
 }

@@ -8,7 +8,8 @@ import { RuleSeverity, ruleDoc } from '../nag/rule-catalog';
 
 /** What the template front doors (validator, CLI) check for. */
 export interface ScanPolicy {
-  readonly hostHopLimit: number;
+  /** Undefined: no host policy (see EnginePolicy). */
+  readonly hostHopLimit?: number;
   readonly containerHopLimit: number;
   /** The rules reported; findings of other rules are left out. */
   readonly rules: ReadonlySet<Imdsv2RuleId>;

@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
 import { Imdsv2CheckOptions } from './imdsv2-check-options';
-import { RuleSeverity, checkHopLimit, ruleDoc, selectRules } from '../nag/rule-catalog';
+import { RuleSeverity, checkHopLimit, checkHostHopLimit, ruleDoc, selectRules } from '../nag/rule-catalog';
 import { groupViolations } from '../private/violation-groups';
 import { loadAssemblyTemplates } from '../templates/load-templates';
 import { ScanFinding, ScanPolicy, scanTemplates } from '../templates/scan-templates';
@@ -53,7 +53,7 @@ export class Imdsv2Validator implements IPolicyValidationPlugin {
     const rules = selectRules('Imdsv2Validator', props.rules);
     this.policy = {
       rules,
-      hostHopLimit: checkHopLimit('Imdsv2Validator', 'hostHopLimit', props.hostHopLimit, 1),
+      hostHopLimit: checkHostHopLimit('Imdsv2Validator', 'hostHopLimit', props.hostHopLimit),
       containerHopLimit: checkHopLimit('Imdsv2Validator', 'containerHopLimit', props.containerHopLimit, 2),
     };
     this.ruleIds = [...rules];

@@ -255,12 +255,13 @@ describe("an instance's own metadata options win over its template's, field by f
     };
   }
 
-  test("GIVEN a template with HttpEndpoint 'disabled' and tokens optional WHEN an instance on it sets its own HttpEndpoint 'enabled' THEN the instance is closed through its own options (tokens required, hop 1) and reported", () => {
+  test("GIVEN a template with HttpEndpoint 'disabled' and tokens optional WHEN an instance on it sets its own HttpEndpoint 'enabled' THEN the instance is closed through its own options (tokens required; the template's hop 5 lowered to the container maximum, 2) and reported", () => {
     // WHEN
     const d = deploy(build({ httpEndpoint: 'enabled' }));
 
     // THEN: the instance's own settings now require tokens; the template (no IMDS) is untouched.
-    expect(d.resources.S.I.Properties.MetadataOptions).toEqual({ HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 1 });
+    // (with no hostHopLimit a plain host is lowered only to what a container on it may need)
+    expect(d.resources.S.I.Properties.MetadataOptions).toEqual({ HttpEndpoint: 'enabled', HttpTokens: 'required', HttpPutResponseHopLimit: 2 });
     expect(d.resources.S.Lt.Properties.LaunchTemplateData.MetadataOptions).toEqual({ HttpEndpoint: 'disabled', HttpTokens: 'optional', HttpPutResponseHopLimit: 5 });
     expect(entryAt(d, 'S/I')).toMatchObject({ action: 'fixed', impact: 'no interruption', ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.HOP_LIMIT] });
     expect(notesAt(d, 'S/I', 'info').find((n) => n.ruleId === Imdsv2RuleId.TOKENS_REQUIRED)?.text)

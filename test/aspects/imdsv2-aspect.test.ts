@@ -57,11 +57,11 @@ const ROWS: Row[] = [
     rewritten: (p) => expect(p.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required' }),
   },
   {
-    name: 'CfnLaunchTemplate (L1) with hop limit 5',
+    name: 'CfnLaunchTemplate (L1) with hop limit 5: lowered to the container maximum (no host policy by default)',
     type: 'AWS::EC2::LaunchTemplate',
     rules: [Imdsv2RuleId.TOKENS_REQUIRED, Imdsv2RuleId.HOP_LIMIT],
     build: (s) => new ec2.CfnLaunchTemplate(s, 'Lt', { launchTemplateData: { metadataOptions: { httpPutResponseHopLimit: 5, instanceMetadataTags: 'enabled' } } }),
-    rewritten: (p) => expect(p.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 1, InstanceMetadataTags: 'enabled' }),
+    rewritten: (p) => expect(p.LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 2, InstanceMetadataTags: 'enabled' }),
   },
   {
     name: 'AutoScalingGroup on a launch configuration (L2)',

@@ -127,6 +127,21 @@ describe('cdk-imdsv2 scan: formats and exit codes', () => {
     expect(await rules('--host-hop-limit', '2')).toEqual(['Imdsv2-TokensRequired']);
   });
 
+  test('GIVEN plain hosts at hop 2 and 5 with no --host-hop-limit THEN 2 is an advisory warning and 5 is to be lowered to 2; --host-hop-limit 1 asks 1 of both', async () => {
+    const lt = (hop: number) => ({ Type: 'AWS::EC2::LaunchTemplate', Properties: { LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: hop } } } });
+    const dir = tempDir({ 'hosts.json': template({ Two: lt(2), Five: lt(5) }) });
+    const findings = async (...args: string[]) => JSON.parse((await cli('scan', '--format', 'json', ...args, path.join(dir, 'hosts.json'))).stdout).findings
+      .map((f: any) => [f.logicalId, f.severity, f.remedy]);
+    expect(await findings()).toEqual([
+      ['Two', 'warning', expect.stringMatching(/^keep it if containers on this host call IMDS; .*hostHopLimit: 1/)],
+      ['Five', 'warning', 'set HttpPutResponseHopLimit to 2'],
+    ]);
+    expect(await findings('--host-hop-limit', '1')).toEqual([
+      ['Two', 'warning', 'set HttpPutResponseHopLimit to 1'],
+      ['Five', 'warning', 'set HttpPutResponseHopLimit to 1'],
+    ]);
+  });
+
   test('GIVEN a cdk.out directory THEN its stacks and nested stack templates are scanned, with construct paths', async () => {
     // GIVEN
     const app = newApp();

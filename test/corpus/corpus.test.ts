@@ -61,8 +61,11 @@ const OPEN_AFTER_REWRITE = new Set<string>([Imdsv2RuleId.UNVERIFIABLE, Imdsv2Rul
 /** The only resource type whose IMDS fix CloudFormation replaces: harmless, the group moves to the new configuration. */
 const REPLACED_BY_DESIGN = 'AWS::AutoScaling::LaunchConfiguration';
 
-/** The aspect's default hop limits (host, container host). */
-const HOP_LIMITS = [1, 2];
+/**
+ * The hop limits the aspect writes with its default props: containerHopLimit (2) on container
+ * hosts, and on plain hosts above it (no host policy); never 1, which is a policy the user sets.
+ */
+const HOP_LIMITS = [2];
 
 const HAVE_CORPUS = fs.existsSync(CORPUS_DIR);
 const CANDIDATES: CorpusTemplate[] = HAVE_CORPUS ? findCorpusTemplates(CORPUS_DIR) : [];

@@ -136,6 +136,20 @@ describe('Imdsv2-HopLimit', () => {
     expect(violations(validate(app, R.HOP_LIMIT, { hostHopLimit: 2 }))).toEqual([]);
   });
 
+  test('GIVEN a plain host at hop 2 and the default props THEN an advisory warning, not an error (IMDSv1 is closed)', () => {
+    const report = validate(appWith((s) => lt(s, 'Lt', { httpTokens: 'required', httpPutResponseHopLimit: 2 })));
+    expect(report.success).toBe(true);
+    expect(report.violations.map((v) => [v.ruleName, v.severity])).toEqual([['Imdsv2-HopLimit', 'warning']]);
+    expect(report.violations[0].description).toMatch(/^AWS::EC2::LaunchTemplate: HttpPutResponseHopLimit is 2 .*advisory/);
+    expect(report.violations[0].fix).toMatch(/hostHopLimit: 1/);
+  });
+
+  test('GIVEN a plain host at hop 5 THEN the fix is the container maximum (2) by default, and hostHopLimit when it is given', () => {
+    const app = appWith((s) => lt(s, 'Lt', { httpTokens: 'required', httpPutResponseHopLimit: 5 }));
+    expect(validate(app, R.HOP_LIMIT).violations.map((v) => v.fix)).toEqual(['set HttpPutResponseHopLimit to 2']);
+    expect(validate(app, R.HOP_LIMIT, { hostHopLimit: 1 }).violations.map((v) => v.fix)).toEqual(['set HttpPutResponseHopLimit to 1']);
+  });
+
   test('GIVEN a property override of the hop limit THEN it is seen', () => {
     validateStack((s) => lt(s, 'Lt', { httpTokens: 'required', httpPutResponseHopLimit: 3 }).addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit', 1),
       R.HOP_LIMIT, TestType.COMPLIANT);

@@ -103,6 +103,18 @@ describe('Imdsv2Validator', () => {
     expect(report.violations.map((v) => [v.ruleName, v.severity])).toEqual([['Imdsv2-HopLimit', 'warning']]);
   });
 
+  test('GIVEN a plain host at hop 2 with tokens required THEN an advisory warning by default, and success; with hostHopLimit: 1 it is outside the policy', () => {
+    const app = newApp();
+    new ec2.CfnInstance(stackOf(app, 'S'), 'I', { imageId: 'ami-1', metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 2 } });
+    const byDefault = validate(app);
+    expect(byDefault.success).toBe(true);
+    expect(byDefault.violations.map((v) => [v.ruleName, v.severity, v.description])).toEqual([
+      ['Imdsv2-HopLimit', 'warning', expect.stringMatching(/^AWS::EC2::Instance: HttpPutResponseHopLimit is 2 .*advisory/)],
+    ]);
+    const strict = new Imdsv2Validator({ hostHopLimit: 1 }).validate({ templatePaths: [path.join(app.outdir, 'S.template.json')] });
+    expect(strict.violations.map((v) => [v.ruleName, v.fix])).toEqual([['Imdsv2-HopLimit', 'set HttpPutResponseHopLimit to 1']]);
+  });
+
   test('GIVEN an escape hatch that opens an L2 launch template born closed THEN it is seen', () => {
     // GIVEN
     const app = newApp();
