@@ -106,6 +106,16 @@ const typecheck = project.addTask('typecheck', {
 });
 project.testTask.prependSpawn(typecheck);
 
+// The lock file keeps the tests on CDK_VERSION; users on ^CDK_VERSION get the newest
+// aws-cdk-lib, whose validation and acknowledgement wording has changed before. This runs
+// the same suite against the newest aws-cdk-lib and cdk-nag the registry serves, installed
+// into .tmp/newest-cdk (package.json and the lock file are left alone).
+project.addTask('test:newest-cdk', {
+  description: 'Run the jest suite against the newest aws-cdk-lib and cdk-nag (scratch install in .tmp/newest-cdk)',
+  exec: 'bash build-tools/test-newest-cdk.sh --ci',
+  receiveArgs: true,
+});
+
 // --- the main job ------------------------------------------------------------------
 project.addTask('demo', {
   description: 'Synthesize the bundled example app and print what the library found and changed',

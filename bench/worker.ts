@@ -82,16 +82,22 @@ function main(): void {
   fs.writeFileSync(out, JSON.stringify(result));
 }
 
+/**
+ * Violations per plugin from the report CDK wrote: `policy-validation-report.json` up to
+ * aws-cdk-lib 2.257, `validation-report.json` (another shape: no `summary`, the resources
+ * under `violatingConstructs`) in newer versions.
+ */
 function violationsOf(outdir: string): Record<string, number> {
-  const file = path.join(outdir, 'policy-validation-report.json');
-  if (!fs.existsSync(file)) return {};
+  const file = ['policy-validation-report.json', 'validation-report.json'].map((f) => path.join(outdir, f)).find((f) => fs.existsSync(f));
+  if (!file) return {};
   const report = JSON.parse(fs.readFileSync(file, 'utf8'));
   const counts: Record<string, number> = {};
   for (const plugin of report.pluginReports ?? []) {
-    const name = `${plugin.summary?.pluginName ?? 'plugin'}`;
+    const name = `${plugin.summary?.pluginName ?? plugin.pluginName ?? 'plugin'}`;
     counts[name] = (plugin.violations ?? []).reduce(
-      (sum: number, v: { violatingResources?: unknown[] }) => sum + (v.violatingResources?.length ?? 1), 0);
-    if (plugin.summary?.metadata?.error) counts[`${name}:error`] = 1;
+      (sum: number, v: { violatingResources?: unknown[]; violatingConstructs?: unknown[] }) =>
+        sum + (v.violatingResources?.length ?? v.violatingConstructs?.length ?? 1), 0);
+    if ((plugin.summary?.metadata ?? plugin.metadata)?.error) counts[`${name}:error`] = 1;
   }
   return counts;
 }

@@ -9,3 +9,4 @@ export * from './injectors';
 export * from './nag';
 export * from './validation';
 export * from './guardrails';
+export * from './rules';

@@ -4,6 +4,7 @@ import { CfnOutput, CfnResource, IPolicyValidationContext, PolicyValidationPlugi
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
 import { IConstruct } from 'constructs';
 import { RuleDoc, RuleSeverity, checkHopLimit, checkHostHopLimit, ruleDoc, selectRules } from './rule-catalog';
+import { IMDSV2_CHECKS_PLUGIN_NAME } from '../engine/acknowledgements';
 import { analyze } from '../engine/analyze';
 import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
 import { Finding, Patch, ResourceLookup, ResourceView } from '../engine/model';
@@ -28,12 +29,23 @@ const LEVELS: Record<RuleSeverity, NagMessageLevel> = {
   [RuleSeverity.NOTE]: NagMessageLevel.INFO,
 };
 
+/** The findings of one resource, what locates them, and where the resource is in its template. */
+interface PathAnalysis {
+  readonly findings: Finding[];
+  readonly patches: Patch[];
+  readonly logicalId: string;
+  readonly templatePath?: string;
+}
+
 /** The engine's answer for one construct tree, computed once per validation. */
 interface Analysis {
   /** Findings of the selected rules, per IMDS-bearing resource (empty: compliant). */
   readonly findings: Map<CfnResource, Finding[]>;
-  /** The same, by construct path, with the patches that locate them. */
-  readonly byPath: Map<string, { readonly findings: Finding[]; readonly patches: Patch[] }>;
+  /**
+   * The same, by construct path, with the patches that locate them and where the resource is
+   * in its template.
+   */
+  readonly byPath: Map<string, PathAnalysis>;
 }
 
 /**
@@ -51,7 +63,9 @@ interface Analysis {
  * pack would fail on any violation).
  *
  * Acknowledge a rule on a construct or any scope above it with
- * `Validations.of(scope).acknowledge({ id: 'Imdsv2-TokensRequired', reason })`.
+ * `Imdsv2Rules.acknowledge(scope, Imdsv2Rules.TOKENS_REQUIRED, reason)` or
+ * `Validations.of(scope).acknowledge({ id: 'Imdsv2-TokensRequired', reason })`; every form
+ * listed in the README ("Acknowledging a finding") is honoured.
  *
  * Unlike cdk-nag's own packs it also works with aws-cdk-lib versions that do not pass the
  * construct tree to validation plugins: it checks the scope given to its constructor.
@@ -64,7 +78,7 @@ interface Analysis {
  */
 export class Imdsv2Checks extends NagPack {
   /** The name of the plugin in the validation report. */
-  public readonly name: string = 'Imdsv2';
+  public readonly name: string = IMDSV2_CHECKS_PLUGIN_NAME;
 
   private readonly scope: IConstruct;
   private readonly rules: readonly RuleDoc[];
@@ -81,7 +95,7 @@ export class Imdsv2Checks extends NagPack {
    */
   public constructor(scope: IConstruct, props: Imdsv2ChecksProps = {}) {
     super(scope, props);
-    this.packName = 'Imdsv2';
+    this.packName = IMDSV2_CHECKS_PLUGIN_NAME;
     this.scope = scope;
     const selected = selectRules('Imdsv2Checks', props.rules);
     this.rules = [...selected].map(ruleDoc);
@@ -177,7 +191,12 @@ export class Imdsv2Checks extends NagPack {
       }
       const kept = findings.filter((f) => selected.has(f.ruleId));
       analysis.findings.set(resource, kept);
-      analysis.byPath.set(resource.node.path, { findings: kept, patches: verdict.patches });
+      analysis.byPath.set(resource.node.path, {
+        findings: kept,
+        patches: verdict.patches,
+        logicalId: verdict.resource.logicalId,
+        templatePath: templatePathOf(resource),
+      });
     }
     return analysis;
   }
@@ -223,7 +242,14 @@ export class Imdsv2Checks extends NagPack {
           description: `${findings[0].resource.type}: ${problems}${this.explain ? `. ${doc.explanation}` : ''}`,
           fix: unique(findings.map((f) => f.remedy)).join('; '),
           severity: violation.severity,
-          resource: { ...resource, locations: unique(findings.map((f) => locationOf(f, entry!.patches))) },
+          // The logical id and template too: aws-cdk-lib 2.26x and later print the locations
+          // (property paths) of a violating resource only when it names both.
+          resource: {
+            ...resource,
+            resourceLogicalId: resource.resourceLogicalId ?? entry!.logicalId,
+            templatePath: resource.templatePath ?? entry!.templatePath,
+            locations: unique(findings.map((f) => locationOf(f, entry!.patches))),
+          },
         });
       }
     }
@@ -232,6 +258,13 @@ export class Imdsv2Checks extends NagPack {
     // fail synthesis: only errors do, as in Imdsv2Validator.
     return { ...report, success: !violations.some((v) => v.severity === RuleSeverity.ERROR), violations };
   }
+}
+
+/** The file the template of `resource`'s stack is synthesized to (nested stacks' too). */
+function templatePathOf(resource: CfnResource): string | undefined {
+  const stack = Stack.of(resource);
+  const stage = Stage.of(stack);
+  return stage ? resolvePath(stage.outdir, stack.templateFile) : undefined;
 }
 
 /**

@@ -1,16 +1,15 @@
-import { Aspects, CfnResource, Stack, Validations } from 'aws-cdk-lib';
+import { Aspects, CfnResource, Stack } from 'aws-cdk-lib';
 import { Instance, InstanceRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { cfnInitOf } from './instance-scripts';
 import { referencedResources, renderedProperties } from './render-resource';
+import { ACKNOWLEDGED_RULES_METADATA, acknowledgedRules } from '../engine/acknowledgements';
 import { PropertyPath, pick, valueAt } from '../engine/json';
 import { ResourceLookup, ResourceView } from '../engine/model';
 import { parseReference } from '../engine/references';
 import { adapterFor } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
-
-const ACK_KEY = Validations.ACKNOWLEDGED_RULES_METADATA_KEY;
 
 /**
  * The CDK side of the engine: turns CfnResources of an app into ResourceViews (each
@@ -139,20 +138,22 @@ export class AppResources implements ResourceLookup {
   }
 
   public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
-    const acked = this.acknowledgedAt(this.resourceOf(view));
-    return acked.has(ruleId) || acked.has(`annotation::${ruleId}`);
+    return this.acknowledgedAt(this.resourceOf(view)).has(ruleId);
   }
 
-  /** Rule ids acknowledged with Validations.of(scope).acknowledge() on `c` or a scope above it. */
+  /**
+   * Our rule ids acknowledged with Validations.of(scope).acknowledge() on `c` or a scope
+   * above it, read from the recorded ids by the one parser every front door uses.
+   */
   private acknowledgedAt(c: IConstruct): ReadonlySet<string> {
     const cached = this.acks.get(c);
     if (cached) return cached;
     const inherited = c.node.scope ? this.acknowledgedAt(c.node.scope) : new Set<string>();
-    const own = c.node.metadata.filter((m) => m.type === ACK_KEY);
+    const own = c.node.metadata.filter((m) => m.type === ACKNOWLEDGED_RULES_METADATA);
     let result = inherited;
     if (own.length > 0) {
       const merged = new Set(inherited);
-      for (const entry of own) for (const id of Object.keys(entry.data ?? {})) merged.add(id);
+      for (const entry of own) for (const rule of acknowledgedRules(Object.keys(entry.data ?? {}))) merged.add(rule);
       result = merged;
     }
     this.acks.set(c, result);

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { parseDocument } from 'yaml';
 import type { CollectionTag, ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
+import { ACKNOWLEDGED_RULES_METADATA } from '../engine/acknowledgements';
 import { Json, isPlainObject } from '../engine/json';
 
 /**
@@ -21,7 +22,10 @@ export class TemplateLoadError extends Error {
 
 /** What the cloud assembly knows about the constructs of one stack (nested stacks included). */
 export interface AssemblyMetadata {
-  /** Construct path (with leading slash) → rule ids acknowledged there, as recorded ('annotation::Id'). */
+  /**
+   * Construct path (with leading slash) → ids acknowledged there, as recorded ('annotation::Id',
+   * 'Annotation::Id', 'Imdsv2Validator::Id', …): read with the engine's `isRuleAcknowledged`.
+   */
   readonly acknowledged: ReadonlyMap<string, readonly string[]>;
   /** Logical id → construct paths of the resources with that id (a nested stack may reuse an id). */
   readonly pathsByLogicalId: ReadonlyMap<string, readonly string[]>;
@@ -264,7 +268,7 @@ function readAssembly(dir: string, nested = true): AssemblyStack[] {
   return stacks;
 }
 
-const ACKNOWLEDGED = 'aws:cdk:acknowledged-rules';
+const ACKNOWLEDGED = ACKNOWLEDGED_RULES_METADATA;
 const LOGICAL_ID = 'aws:cdk:logicalId';
 
 /**

@@ -1,4 +1,5 @@
 import { TemplateFile } from './load-templates';
+import { isRuleAcknowledged } from '../engine/acknowledgements';
 import { Json, PropertyPath, isIntrinsic, isPlainObject, valueAt } from '../engine/json';
 import { ResourceLookup, ResourceView } from '../engine/model';
 import { parseReference } from '../engine/references';
@@ -248,7 +249,7 @@ export class TemplateResources implements ResourceLookup {
     if (!constructPath) return false;
     // The resource and every scope above it that is in the stack's metadata (the App and Stages are not).
     for (let p = constructPath; p.length > 0; p = p.slice(0, p.lastIndexOf('/'))) {
-      if ((acknowledged.get(p) ?? []).some((id) => sameRule(id, ruleId))) return true;
+      if (isRuleAcknowledged(acknowledged.get(p) ?? [], ruleId)) return true;
     }
     return false;
   }
@@ -290,14 +291,9 @@ function isVersionAttribute(v: Json): boolean {
   return attribute === 'LatestVersionNumber' || attribute === 'DefaultVersionNumber';
 }
 
-/** True when an acknowledged id names `ruleId`: bare, or qualified as `annotation::Id` / `Plugin::Id`. */
-function sameRule(id: string, ruleId: Imdsv2RuleId): boolean {
-  const sep = id.lastIndexOf('::');
-  return (sep < 0 ? id : id.slice(sep + 2)) === ruleId;
-}
-
 /** cdk-nag's audit trail in the template: Metadata.cdk_nag.rules_to_suppress[].id. */
 function suppressedInMetadata(resource: Json, ruleId: Imdsv2RuleId): boolean {
   const rules = resource?.Metadata?.cdk_nag?.rules_to_suppress;
-  return Array.isArray(rules) && rules.some((r) => isPlainObject(r) && typeof r.id === 'string' && sameRule(r.id, ruleId));
+  if (!Array.isArray(rules)) return false;
+  return isRuleAcknowledged(rules.filter((r) => isPlainObject(r) && typeof r.id === 'string').map((r) => r.id as string), ruleId);
 }

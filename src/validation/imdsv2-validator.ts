@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import type { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidationPluginReport, PolicyViolation } from 'aws-cdk-lib';
 import { Imdsv2CheckOptions } from './imdsv2-check-options';
+import { IMDSV2_VALIDATOR_PLUGIN_NAME } from '../engine/acknowledgements';
 import { RuleSeverity, checkHopLimit, checkHostHopLimit, ruleDoc, selectRules } from '../nag/rule-catalog';
 import { groupViolations } from '../private/violation-groups';
 import { loadAssemblyTemplates } from '../templates/load-templates';
@@ -23,8 +24,10 @@ export interface Imdsv2ValidatorProps extends Imdsv2CheckOptions {}
  * `Imdsv2-TokensRequired` and `Imdsv2-StaleVersion` are errors (synthesis fails); the others
  * are warnings or notes.
  *
- * Acknowledgements: `Validations.of(scope).acknowledge({ id: 'Imdsv2-…', reason })` on a
- * stack or any construct in it is honoured: CDK records it in the cloud assembly's
+ * Acknowledgements: `Imdsv2Rules.acknowledge(scope, id, reason)` or
+ * `Validations.of(scope).acknowledge({ id: 'Imdsv2-…', reason })` on a stack or any
+ * construct in it is honoured, in every form listed in the README ("Acknowledging a
+ * finding"): CDK records it in the cloud assembly's
  * construct metadata, which the plugin reads from manifest.json next to the templates.
  * Acknowledgements on the App or a Stage above the stacks are not in the cloud assembly:
  * use the plugin-qualified id `Imdsv2Validator::Imdsv2-…` there, which CDK itself applies to
@@ -38,7 +41,7 @@ export interface Imdsv2ValidatorProps extends Imdsv2CheckOptions {}
  */
 export class Imdsv2Validator implements IPolicyValidationPlugin {
   /** The name of the plugin in the validation report. */
-  public readonly name: string = 'Imdsv2Validator';
+  public readonly name: string = IMDSV2_VALIDATOR_PLUGIN_NAME;
   /** The version of cdk-imdsv2. */
   public readonly version?: string;
   /** The rule ids the plugin evaluates. */

@@ -212,6 +212,46 @@ describe('the jsii runtime, driven as the Python runtime drives it', () => {
     expect(instanceNamed(template, 'Legacy').Properties.MetadataOptions).toBeUndefined();
   }));
 
+  test('Imdsv2Rules: a rule id constant and acknowledge() exempt an instance from REJECT, as a Python app calls them', () => traced(async () => {
+    // GIVEN (Python):
+    //   legacy = ec2.Instance(stack, "Legacy", vpc=vpc, instance_type=..., machine_image=...)
+    //   Imdsv2Rules.acknowledge(legacy, Imdsv2Rules.TOKENS_REQUIRED, "vendor agent reads IMDSv1 until 2027")
+    //   Aspects.of(app).add(Imdsv2Aspect(mode=EnforcementMode.REJECT), priority=AspectPriority.MUTATING)
+    const { app, stack, vpc } = await appWithVpc();
+    const legacy = await kernel.create(`${EC2}.Instance`, [stack, 'Legacy', struct(`${EC2}.InstanceProps`, { ...await instanceBasics(vpc) })]);
+    // the constant reaches Python as the id string itself, unlike the Imdsv2RuleId enum member
+    const ruleId = await kernel.sget('cdk-imdsv2.Imdsv2Rules', 'TOKENS_REQUIRED');
+    expect(ruleId).toBe('Imdsv2-TokensRequired');
+    await kernel.sinvoke('cdk-imdsv2.Imdsv2Rules', 'acknowledge', [legacy, ruleId, 'vendor agent reads IMDSv1 until 2027']);
+    const aspect = await kernel.create('cdk-imdsv2.Imdsv2Aspect', [struct('cdk-imdsv2.Imdsv2AspectProps', {
+      mode: enumValue('cdk-imdsv2.EnforcementMode', 'REJECT'),
+    })]);
+    await addAspect(app, aspect, 'MUTATING');
+
+    // WHEN
+    const { template, messages } = await synthStack(app);
+
+    // THEN: no error, the instance left as written, and the aspect's report says why
+    expect(messages.filter((m) => m.level === 'ERROR')).toEqual([]);
+    expect(instanceNamed(template, 'Legacy').Properties.MetadataOptions).toBeUndefined();
+    const entries = [];
+    for (const ref of await kernel.get(aspect, 'entries')) entries.push(await readStruct(ref, 'cdk-imdsv2.Imdsv2ReportEntry'));
+    expect(entries).toEqual([expect.objectContaining({
+      path: 'Stack/Legacy/Resource',
+      action: enumValue('cdk-imdsv2.Imdsv2Action', 'ACKNOWLEDGED'),
+    })]);
+  }));
+
+  test('Imdsv2Rules.acknowledge with the enum member name Python would pass fails, naming the valid ids', () => traced(async () => {
+    // GIVEN (Python): Imdsv2Rules.acknowledge(stack, "TOKENS_REQUIRED", "...")
+    const { stack } = await appWithVpc();
+
+    // WHEN / THEN
+    const error = await kernel.sinvoke('cdk-imdsv2.Imdsv2Rules', 'acknowledge', [stack, 'TOKENS_REQUIRED', 'x']).catch((e) => e);
+    expect(error).toBeInstanceOf(KernelError);
+    expect(error.message).toMatch(/^'TOKENS_REQUIRED' is not a cdk-imdsv2 rule id: use one of Imdsv2-TokensRequired, Imdsv2-HopLimit, /);
+  }));
+
   test('a prop that re-opens IMDSv1 fails with the library\'s message, across the protocol', () => traced(async () => {
     // GIVEN (Python): Imdsv2Instance(stack, "Bad", ..., http_tokens=ec2.HttpTokens.OPTIONAL)
     const { stack, vpc } = await appWithVpc();

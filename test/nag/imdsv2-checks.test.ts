@@ -9,6 +9,7 @@ import { TestType, appWith, ENV, validate, validateStack, violations } from './u
 import { EnforcementMode, Imdsv2Aspect, Imdsv2RuleId } from '../../src';
 import * as engine from '../../src/engine/analyze';
 import { Imdsv2Checks } from '../../src/nag/imdsv2-checks';
+import { pluginReport } from '../validation-report';
 
 const AMI = ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-0123456789abcdef0' });
 const T3 = new ec2.InstanceType('t3.micro');
@@ -338,10 +339,9 @@ describe('Imdsv2Checks as a policy validation plugin', () => {
     const assembly = app.synth();
     console.mockRestore();
     // THEN
-    const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'policy-validation-report.json'), 'utf8'));
-    const pack = report.pluginReports.find((r: any) => r.summary.pluginName === 'Imdsv2');
-    expect(pack.summary.status).toBe('failure');
-    expect(pack.violations.map((v: any) => [v.ruleName, v.violatingResources[0].constructPath, v.violatingResources[0].locations])).toEqual([
+    const pack = pluginReport(assembly.directory, 'Imdsv2');
+    expect(pack.status).toBe('failure');
+    expect(pack.violations.map((v) => [v.ruleName, v.constructPath, v.locations])).toEqual([
       ['Imdsv2-TokensRequired', 'Stack/Lt', ['Properties/LaunchTemplateData/MetadataOptions/HttpTokens']],
     ]);
   });

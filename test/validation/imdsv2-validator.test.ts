@@ -5,6 +5,7 @@ import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { EnforcementMode, Imdsv2Aspect, Imdsv2RuleId } from '../../src';
 import { Imdsv2Validator, Imdsv2ValidatorProps } from '../../src/validation/imdsv2-validator';
 import { newApp, stackOf, synthTemplatePaths, tempDir, template } from '../templates/fixtures';
+import { pluginReport } from '../validation-report';
 
 const AMI = ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-0123456789abcdef0' });
 
@@ -181,10 +182,8 @@ describe('Imdsv2Validator', () => {
     const assembly = app.synth();
     console.mockRestore();
     // THEN
-    const report = JSON.parse(fs.readFileSync(path.join(assembly.directory, 'policy-validation-report.json'), 'utf8'));
-    const plugin = report.pluginReports.find((r: any) => r.summary.pluginName === 'Imdsv2Validator');
-    expect(plugin.violations.map((v: any) => v.ruleName)).toEqual(['Imdsv2-TokensRequired']);
-    expect(plugin.violations[0].violatingConstructs[0].constructPath).toBe('S/LT');
+    const plugin = pluginReport(assembly.directory, 'Imdsv2Validator');
+    expect(plugin.violations.map((v) => [v.ruleName, v.constructPath])).toEqual([['Imdsv2-TokensRequired', 'S/LT']]);
   });
 
   test('GIVEN a template that does not parse THEN validate throws a one-line error (CDK reports the plugin as failed)', () => {
