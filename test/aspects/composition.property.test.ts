@@ -298,7 +298,8 @@ describe('Imdsv2Aspect over random composed apps', () => {
             // when the template's data changes
             if (r.Type === 'AWS::EC2::Instance') {
               const followed = followedBy(r.Properties?.LaunchTemplate?.Version);
-              if (followed !== undefined && !same(resources[followed]?.Properties?.LaunchTemplateData, was[followed]?.Properties?.LaunchTemplateData)) {
+              const data = (rs: any) => rs[followed!]?.Properties?.LaunchTemplateData;
+              if (followed !== undefined && !same(data(resources), data(was))) {
                 throw new Error(`REWRITE changed ${file} ${followed}, followed by instance ${id}\n${ctx}`);
               }
             }
