@@ -1,4 +1,4 @@
-import { App, Aspects, PropertyInjectors, Stack } from 'aws-cdk-lib';
+import { App, Aspects, PropertyInjectors, Stack, Stage } from 'aws-cdk-lib';
 import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
@@ -252,5 +252,20 @@ describe('Imdsv2PropertyInjectors', () => {
     expect(new Imdsv2InstancePropertyInjector().constructUniqueId).toBe('aws-cdk-lib.aws-ec2.Instance');
     expect(new Imdsv2LaunchTemplatePropertyInjector().constructUniqueId).toBe('aws-cdk-lib.aws-ec2.LaunchTemplate');
     expect(new Imdsv2AutoScalingGroupPropertyInjector().constructUniqueId).toBe('aws-cdk-lib.aws-autoscaling.AutoScalingGroup');
+  });
+});
+
+describe('Stages: injectors are applied at construction, so the App\'s reach every Stage', () => {
+  test('GIVEN the bundle applied to the App WHEN an instance is built in a Stage nested in a Stage THEN it requires tokens from construction', () => {
+    const app = new App();
+    Imdsv2PropertyInjectors.applyTo(app);
+    const stack = new Stack(new Stage(new Stage(app, 'Outer'), 'Inner'), 'Web', { env: ENV });
+    const vpc = new ec2.Vpc(stack, 'Vpc', { maxAzs: 2, natGateways: 0 });
+    const instance = new ec2.Instance(stack, 'Box', { vpc, instanceType: TYPE, machineImage: IMAGE });
+
+    // Read before any synthesis: nothing here depends on the Stage's aspects having run.
+    const cfn = instance.node.defaultChild as ec2.CfnInstance;
+    expect(constructionTimeOptions(stack, cfn)).toEqual(expect.objectContaining({ httpTokens: 'required' }));
+    Template.fromStack(stack).hasResourceProperties('AWS::EC2::Instance', { MetadataOptions: Match.objectLike({ HttpTokens: 'required' }) });
   });
 });
