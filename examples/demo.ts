@@ -6,14 +6,13 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { AspectPriority, Aspects } from 'aws-cdk-lib';
 import { buildExampleApp } from './example-app';
 import { EnforcementMode, Imdsv2Aspect } from '../src';
 
 const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-imdsv2-demo-'));
 const app = buildExampleApp(outdir);
-const aspect = new Imdsv2Aspect({ mode: EnforcementMode.REWRITE });
-Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
+// The way in: the App and every Stage below it (the example app has none, but yours may).
+const aspect = Imdsv2Aspect.applyTo(app, { mode: EnforcementMode.REWRITE });
 
 const started = Date.now();
 const assembly = app.synth();
@@ -36,6 +35,11 @@ const count = (action: string) => entries.filter((e) => e.action === action).len
 const open = entries.filter((e) => e.action !== 'compliant');
 console.log(`\n${entries.length} IMDS-bearing resources: ${count('compliant')} compliant as written, ${open.length} with IMDSv1 reachable or outside policy.`);
 console.log(`  fixed: ${count('fixed')}   partly fixed: ${count('partly fixed')}   reported, not changed: ${open.length - count('fixed') - count('partly fixed')}`);
+
+// What `cdk synth` prints for the fixes: one summary line per stack.
+for (const m of assembly.stacks.flatMap((s) => s.messages).filter((x) => x.level === 'info' && /^Imdsv2Aspect \(/.test(String(x.entry.data)))) {
+  console.log(`\ncdk synth says (${m.id}): ${String(m.entry.data).replace(/ \[ack: .*\]$/, '')}`);
+}
 
 const notFixed = assembly.stacks.flatMap((s) => s.messages).filter((m) => m.level === 'warning' && /Imdsv2-/.test(String(m.entry.data)));
 if (notFixed.length > 0) {

@@ -1,6 +1,9 @@
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
+import { buildExampleApp } from '../../examples/example-app';
+import { Imdsv2Aspect } from '../../src';
 
 /** `npm run demo`, the README's main command, as a user runs it (same ts-node call as the projen task). */
 describe('npm run demo', () => {
@@ -30,5 +33,19 @@ describe('npm run demo', () => {
     const report = JSON.parse(fs.readFileSync(file!, 'utf8'));
     expect(report.mode).toBe('REWRITE');
     expect(report.resources).toHaveLength(9);
+  });
+});
+
+describe('cdk synth of the example app is quiet about fixes', () => {
+  test('each stack carries at most one info annotation from the aspect (its summary), however many resources were fixed', () => {
+    const app = buildExampleApp(fs.mkdtempSync(path.join(os.tmpdir(), 'imdsv2-quiet-')));
+    const aspect = Imdsv2Aspect.applyTo(app);
+    const assembly = app.synth();
+    expect(aspect.entries.filter((e) => e.action === 'fixed').length).toBeGreaterThan(3);
+    for (const stack of assembly.stacks) {
+      // The annotations the CDK CLI prints are the stack artifact's messages.
+      const ours = stack.messages.filter((m) => m.level === 'info' && /Imdsv2/.test(String(m.entry.data)));
+      expect(ours.map((m) => String(m.entry.data))).toEqual([expect.stringMatching(/^Imdsv2Aspect \(REWRITE\): \d+ IMDS-bearing resources, \d+ fixed/)]);
+    }
   });
 });
