@@ -35,7 +35,7 @@ describe('the aws-cdk-lib under test', () => {
     }
   });
 
-  test('is loaded from one place, for our modules and for cdk-nag', () => {
+  test('resolves aws-cdk-lib and cdk-nag from the same node_modules (the lock file one, or the scratch install)', () => {
     const expected = scratch ? path.resolve(ROOT, scratch, 'node_modules') : path.join(ROOT, 'node_modules');
     expect(path.dirname(path.dirname(require.resolve('aws-cdk-lib')))).toBe(expected);
     expect(require.resolve('cdk-nag').startsWith(path.join(expected, 'cdk-nag'))).toBe(true);

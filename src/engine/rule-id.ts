@@ -2,7 +2,10 @@
  * The rule ids every front door reports: the aspect's annotations, the cdk-nag pack,
  * the policy-validation plugin and the `cdk-imdsv2 scan` CLI.
  *
- * Acknowledge one on a scope with `Validations.of(scope).acknowledge({ id, reason })`.
+ * Acknowledge one on a scope with `Imdsv2Rules.acknowledge(scope, id, reason)` or
+ * `Validations.of(scope).acknowledge({ id, reason })`. Outside TypeScript use the string
+ * constants of `Imdsv2Rules`: jsii passes this enum by member name (`HOP_LIMIT`), which is
+ * not the rule id.
  */
 export enum Imdsv2RuleId {
   /** IMDSv1 is reachable: tokens are not required and the endpoint is enabled. */

@@ -249,7 +249,7 @@ describe('the jsii runtime, driven as the Python runtime drives it', () => {
     // WHEN / THEN
     const error = await kernel.sinvoke('cdk-imdsv2.Imdsv2Rules', 'acknowledge', [stack, 'TOKENS_REQUIRED', 'x']).catch((e) => e);
     expect(error).toBeInstanceOf(KernelError);
-    expect(error.message).toMatch(/^'TOKENS_REQUIRED' is not a cdk-imdsv2 rule id: use one of Imdsv2-TokensRequired, Imdsv2-HopLimit, /);
+    expect(error.message).toMatch(/^Error: 'TOKENS_REQUIRED' is not a cdk-imdsv2 rule id: use one of Imdsv2-TokensRequired, Imdsv2-HopLimit, /);
   }));
 
   test('a prop that re-opens IMDSv1 fails with the library\'s message, across the protocol', () => traced(async () => {
