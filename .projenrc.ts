@@ -24,8 +24,11 @@ const project = new awscdk.AwsCdkConstructLibrary({
 
   // Publishing targets. On this project's machines only npm and Debian are reachable,
   // so `package:*` below generates the bindings' code (and a real Python wheel)
-  // instead of calling Maven, pip or dotnet. Nothing is published from here.
-  release: false,
+  // instead of calling Maven, pip or dotnet. Nothing is published from here: the release
+  // workflow (.github/workflows/release.yml, generated) runs on GitHub, on a push to main,
+  // with the secrets named in docs/releasing.md.
+  release: true,
+  releaseToNpm: true,
   publishToPypi: { distName: 'cdk-imdsv2', module: 'cdk_imdsv2' },
   publishToMaven: {
     javaPackage: 'io.github.cdkimdsv2',
@@ -156,15 +159,24 @@ packageTask.spawn(project.tasks.tryFind('package-all')!);
 const codeOnly = (target: string, unknownSnippets: 'fail' | 'translate' = 'fail') =>
   `rm -rf dist/${target} && jsii-pacmak -v --code-only --target ${target} --outdir dist `
   + `--rosetta-tablet ${DEPENDENCY_TABLET} --rosetta-unknown-snippets ${unknownSnippets}`;
-project.tasks.tryFind('package:java')!.reset(codeOnly('java'));
-project.tasks.tryFind('package:dotnet')!.reset(codeOnly('dotnet'));
-const goTask = project.tasks.tryFind('package:go')!;
-goTask.reset(codeOnly('go', 'translate'));
-goTask.exec('bash build-tools/check-go.sh');
-const pythonTask = project.tasks.tryFind('package:python')!;
-pythonTask.reset(codeOnly('python'));
-pythonTask.exec('/usr/bin/python3 -m compileall -q dist/python');
-pythonTask.exec('/usr/bin/python3 -m pip wheel --no-deps --no-build-isolation --no-index -w dist/python dist/python');
+// The release workflow (GitHub Actions, where Maven, PyPI, NuGet and the Go proxy are
+// reachable) builds the real packages with jsii-pacmak; everywhere else, the offline
+// steps below run instead. Each step says which by its condition.
+const ON_GITHUB = '[ -n "$GITHUB_ACTIONS" ]';
+const OFFLINE = '[ -z "$GITHUB_ACTIONS" ]';
+function packageTarget(target: string, offline: string[]): void {
+  const task = project.tasks.tryFind(`package:${target}`)!;
+  task.reset(`jsii-pacmak -v --target ${target} --rosetta-tablet ${DEPENDENCY_TABLET}`, { condition: ON_GITHUB });
+  for (const step of offline) task.exec(step, { condition: OFFLINE });
+}
+packageTarget('java', [codeOnly('java')]);
+packageTarget('dotnet', [codeOnly('dotnet')]);
+packageTarget('go', [codeOnly('go', 'translate'), 'bash build-tools/check-go.sh']);
+packageTarget('python', [
+  codeOnly('python'),
+  '/usr/bin/python3 -m compileall -q dist/python',
+  '/usr/bin/python3 -m pip wheel --no-deps --no-build-isolation --no-index -w dist/python dist/python',
+]);
 
 // --- the bindings, checked on what the build produced ---------------------------------
 // The jsii runtime protocol (what every Python/Java call goes through) and the assembly's
