@@ -62,8 +62,13 @@ test('every TypeScript example of the README and docs/ compiles in strict mode',
       return name;
     });
     const program = ts.createProgram(names, {
-      strict: true, noEmit: true, skipLibCheck: true, target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.Node16, moduleResolution: ts.ModuleResolutionKind.Node16, esModuleInterop: true,
+      strict: true,
+      noEmit: true,
+      skipLibCheck: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.Node16,
+      moduleResolution: ts.ModuleResolutionKind.Node16,
+      esModuleInterop: true,
       types: ['node'],
     });
     const errors = ts.getPreEmitDiagnostics(program).map((d) => {
