@@ -127,7 +127,8 @@ export function switchCarrier(path: PropertyPath, isRequired: (v: Json) => boole
     changeImpact: Impact.NO_INTERRUPTION,
     read: (view) => {
       const v = valueAt(view.properties, path);
-      const required = v === undefined ? false : v === UNRESOLVED ? UNRESOLVED : isRequired(v);
+      // A parameter or another intrinsic is decided at deploy time: Unverifiable, never overwritten.
+      const required = v === undefined ? false : v === UNRESOLVED || isIntrinsic(v) ? UNRESOLVED : isRequired(v);
       return { httpTokens: required === UNRESOLVED ? UNRESOLVED : required ? 'required' : 'optional' };
     },
     isOpaque: (view) => isOpaqueAt(view.properties, path.slice(0, -1)),
