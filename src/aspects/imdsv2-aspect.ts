@@ -378,7 +378,8 @@ export class Imdsv2Aspect implements IAspect {
     for (const [stack, list] of byStack) {
       const fixed = list.filter((f) => f.applied && f.open.length === 0).length;
       const open = list.filter((f) => f.open.length > 0).length;
-      annotationsOf(stack).addInfoV2('cdk-imdsv2:summary', `Imdsv2Aspect (${this.mode}): ${list.length} IMDS-bearing resources, `
+      // No id: a summary asks for nothing, so the CDK CLI should not offer to acknowledge it.
+      annotationsOf(stack).addInfo(`Imdsv2Aspect (${this.mode}): ${list.length} IMDS-bearing resources, `
         + `${fixed} fixed, ${open} with findings; details in ${path.join(stage.outdir, REPORT_FILE)}`);
     }
   }

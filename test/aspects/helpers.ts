@@ -32,8 +32,8 @@ export function synth(build: (stack: Stack) => void, props: Imdsv2AspectProps = 
     json: template.toJSON(),
     aspect,
     warnings: messages('warning'),
-    infos: messages('info').filter((m) => !m.includes('[ack: cdk-imdsv2:summary]')),
-    summaries: messages('info').filter((m) => m.includes('[ack: cdk-imdsv2:summary]')),
+    infos: messages('info').filter((m) => !m.startsWith('Imdsv2Aspect (')),
+    summaries: messages('info').filter((m) => m.startsWith('Imdsv2Aspect (')),
     errors: messages('error'),
   };
 }
