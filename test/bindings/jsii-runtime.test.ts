@@ -137,7 +137,7 @@ describe('the jsii runtime, driven as the Python runtime drives it', () => {
 
   test('Imdsv2Instance and Imdsv2Aspect, by their jsii names, synthesize a template with tokens required', () => traced(async () => {
     // GIVEN (Python):
-    //   web = Imdsv2Instance(stack, "Web", vpc=vpc, instance_type=..., machine_image=..., container_host=True)
+    //   web = Imdsv2Instance(stack, "Web", vpc=vpc, instance_type=..., machine_image=..., container_imds_access=True)
     //   legacy = ec2.Instance(stack, "Legacy", vpc=vpc, instance_type=..., machine_image=...)
     //   Aspects.of(app).add(Imdsv2Aspect(mode=EnforcementMode.REWRITE), priority=AspectPriority.MUTATING)
     const { app, stack, vpc, outdir } = await appWithVpc();
