@@ -37,9 +37,9 @@ const FORMS: Form[] = [
     build: (s, vpc) => new Imdsv2Instance(s, 'Web', { vpc, instanceType: TYPE, machineImage: AMI }),
   },
   {
-    name: 'Imdsv2Instance with containerHost',
+    name: 'Imdsv2Instance with containerImdsAccess',
     produces: ['AWS::EC2::Instance'],
-    build: (s, vpc) => new Imdsv2Instance(s, 'Docker', { vpc, instanceType: TYPE, machineImage: AMI, containerHost: true }),
+    build: (s, vpc) => new Imdsv2Instance(s, 'Docker', { vpc, instanceType: TYPE, machineImage: AMI, containerImdsAccess: true }),
   },
   {
     name: 'Imdsv2Instance with no IMDS at all (httpEndpoint: false)',
@@ -52,9 +52,9 @@ const FORMS: Form[] = [
     build: (s) => new Imdsv2LaunchTemplate(s, 'Lt', { machineImage: AMI, instanceType: TYPE }),
   },
   {
-    name: 'Imdsv2LaunchTemplate with containerHost',
+    name: 'Imdsv2LaunchTemplate with containerImdsAccess',
     produces: ['AWS::EC2::LaunchTemplate'],
-    build: (s) => new Imdsv2LaunchTemplate(s, 'Lt', { machineImage: AMI, instanceType: TYPE, containerHost: true }),
+    build: (s) => new Imdsv2LaunchTemplate(s, 'Lt', { machineImage: AMI, instanceType: TYPE, containerImdsAccess: true }),
   },
   {
     name: 'Imdsv2AutoScalingGroup from instanceType and machineImage',
@@ -85,9 +85,9 @@ const FORMS: Form[] = [
     build: (s, vpc) => new Imdsv2EksNodegroup(s, 'Ng', { cluster: importedEksCluster(s, vpc), diskSize: 50 }),
   },
   {
-    name: 'Imdsv2EksNodegroup (aws-eks) with podImdsAccess: false',
+    name: 'Imdsv2EksNodegroup (aws-eks) with containerImdsAccess: false',
     produces: ['AWS::EKS::Nodegroup', 'AWS::EC2::LaunchTemplate'],
-    build: (s, vpc) => new Imdsv2EksNodegroup(s, 'Ng', { cluster: importedEksCluster(s, vpc), podImdsAccess: false }),
+    build: (s, vpc) => new Imdsv2EksNodegroup(s, 'Ng', { cluster: importedEksCluster(s, vpc), containerImdsAccess: false }),
   },
   {
     name: 'Imdsv2EksNodegroup.nodegroupOptions with cluster.addNodegroupCapacity (aws-eks)',
@@ -104,7 +104,7 @@ const FORMS: Form[] = [
     name: 'Imdsv2EksV2Nodegroup.nodegroupOptions with cluster.addNodegroupCapacity (aws-eks-v2)',
     produces: ['AWS::EKS::Nodegroup', 'AWS::EC2::LaunchTemplate'],
     build: (s, vpc) => eksV2Cluster(s, vpc).addNodegroupCapacity('Workers',
-      Imdsv2EksV2Nodegroup.nodegroupOptions(s, 'WorkersTemplate', { podImdsAccess: false })),
+      Imdsv2EksV2Nodegroup.nodegroupOptions(s, 'WorkersTemplate', { containerImdsAccess: false })),
   },
   {
     name: 'plain aws-cdk-lib constructs under Imdsv2PropertyInjectors',
@@ -118,18 +118,18 @@ const FORMS: Form[] = [
     },
   },
   {
-    name: 'ECS capacity: an Imdsv2AutoScalingGroup with containerHost in an AsgCapacityProvider',
+    name: 'ECS capacity: an Imdsv2AutoScalingGroup with containerImdsAccess in an AsgCapacityProvider',
     produces: ['AWS::AutoScaling::AutoScalingGroup', 'AWS::ECS::CapacityProvider'],
     build: (s, vpc) => {
       const cluster = new ecs.Cluster(s, 'Ecs', { vpc });
       const autoScalingGroup = new Imdsv2AutoScalingGroup(s, 'Capacity', {
-        vpc, instanceType: TYPE, machineImage: ecs.EcsOptimizedImage.amazonLinux2023(), containerHost: true,
+        vpc, instanceType: TYPE, machineImage: ecs.EcsOptimizedImage.amazonLinux2023(), containerImdsAccess: true,
       });
       cluster.addAsgCapacityProvider(new ecs.AsgCapacityProvider(s, 'Provider', { autoScalingGroup }));
     },
   },
   {
-    name: 'self-managed EKS nodes: an Imdsv2AutoScalingGroup with containerHost and cluster.connectAutoScalingGroupCapacity',
+    name: 'self-managed EKS nodes: an Imdsv2AutoScalingGroup with containerImdsAccess and cluster.connectAutoScalingGroupCapacity',
     produces: ['AWS::AutoScaling::AutoScalingGroup'],
     build: (s, vpc) => {
       const cluster = eksCluster(s, vpc);
@@ -137,7 +137,7 @@ const FORMS: Form[] = [
         vpc,
         instanceType: new ec2.InstanceType('m7i.large'),
         machineImage: new eks.EksOptimizedImage({ kubernetesVersion: '1.33' }),
-        containerHost: true,
+        containerImdsAccess: true,
       });
       cluster.connectAutoScalingGroupCapacity(nodes, {});
     },

@@ -9,13 +9,14 @@ import { Imdsv2Action, Imdsv2DeployImpact, Imdsv2ReportEntry } from './imdsv2-re
 import { AppliedSet, applyPatch, undoSets, withoutSets } from './patching';
 import { analyze } from '../engine/analyze';
 import { valueAt } from '../engine/json';
-import { EnginePolicy, Finding, Impact, Patch, ResourceVerdict, ResourceView } from '../engine/model';
+import { EnginePolicy, Finding, Impact, Patch, ResourceLookup, ResourceVerdict, ResourceView } from '../engine/model';
 import { RESOURCE_TABLE } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
 import { annotationsOf } from '../private/annotations';
 import { AppResources } from '../private/app-resources';
 import { applyRequireImdsv2OfGroup } from '../private/builtin-imdsv2-aspects';
+import { OptOuts, checkOptOuts, withOptOuts } from '../private/opt-out-lookup';
 import { withReferencesAsWritten } from '../private/render-resource';
 
 /**
@@ -71,6 +72,31 @@ export interface Imdsv2AspectProps {
    * @default false
    */
   readonly annotateFixes?: boolean;
+
+  /**
+   * Rule ids switched off for everything the aspect covers, e.g. `['Imdsv2-UserDataV1']`.
+   *
+   * A disabled rule counts as acknowledged on every resource: REWRITE leaves what it would
+   * fix unchanged, and no mode reports it (as `Validations.of(app).acknowledge()` would, for
+   * the whole app at once). Each id must be one of `Imdsv2RuleId`'s values; an unknown id is
+   * an error listing the valid ones.
+   *
+   * @default - every rule is on
+   */
+  readonly disabledRules?: string[];
+
+  /**
+   * CloudFormation resource types left alone for everything the aspect covers, e.g.
+   * `['AWS::SageMaker::NotebookInstance']`.
+   *
+   * Every rule counts as acknowledged on a resource of such a type: REWRITE leaves it
+   * unchanged and no mode reports it. Resources of other types that use it (an Auto Scaling
+   * group and its launch template) are still judged on their own. Each type must be one the
+   * aspect checks (the table in the README); an unknown type is an error listing them.
+   *
+   * @default - every IMDS-bearing resource type is checked
+   */
+  readonly ignoredResourceTypes?: string[];
 }
 
 /** The name of the report the aspect writes into each cloud assembly. */
@@ -153,6 +179,7 @@ export class Imdsv2Aspect implements IAspect {
   private readonly mode: EnforcementMode;
   private readonly policy: EnginePolicy;
   private readonly annotateFixes?: boolean;
+  private readonly optOuts: OptOuts;
   /** Every construct already looked at: later visits of them return at once. */
   private readonly covered = new WeakSet<IConstruct>();
   private readonly resources = new AppResources();
@@ -173,6 +200,8 @@ export class Imdsv2Aspect implements IAspect {
       allowReplacement: checkBoolean('allowReplacement', given.allowReplacement) ?? false,
     };
     this.annotateFixes = checkBoolean('annotateFixes', given.annotateFixes);
+    this.optOuts = checkOptOuts('Imdsv2Aspect', 'disabledRules', given.disabledRules,
+      'ignoredResourceTypes', given.ignoredResourceTypes);
   }
 
   /**
@@ -210,7 +239,7 @@ export class Imdsv2Aspect implements IAspect {
     // runs after it (other aspects, cdk-nag) sees the fixed resources, and checks again then.
     if (found.length === 0 || this.mode !== EnforcementMode.REWRITE) return;
     const views = found.map((r) => this.resources.add(r));
-    for (const verdict of analyze(views, this.resources, this.policy)) {
+    for (const verdict of analyze(views, withOptOuts(this.resources, this.optOuts), this.policy)) {
       if (verdict.patches.length === 0) continue;
       const resource = this.resources.resourceOf(verdict.resource);
       const applied: AppliedSet[] = [];
@@ -291,10 +320,11 @@ export class Imdsv2Aspect implements IAspect {
         rewrite.applied = rewrite.applied.filter((a) => stillWritten(view.properties, a));
         return { ...view, properties: withoutSets(view.properties, rewrite.applied) };
       });
-      const verdicts = analyze(views, resources, { ...this.policy, mayChange: (v) => ownedKeys.has(v.key) });
+      const lookup = withOptOuts(resources, this.optOuts);
+      const verdicts = analyze(views, lookup, { ...this.policy, mayChange: (v) => ownedKeys.has(v.key) });
       return verdicts.filter((v) => ownedKeys.has(v.resource.key)).map((analyzed) => {
         const resource = resources.resourceOf(analyzed.resource);
-        return { resource, verdict: this.withUserDataFindings(resources, resource, analyzed) };
+        return { resource, verdict: this.withUserDataFindings(resources, lookup, resource, analyzed) };
       });
     });
   }
@@ -356,8 +386,9 @@ export class Imdsv2Aspect implements IAspect {
    * calls IMDS without a token: requiring tokens (here, or anywhere) breaks that line, so
    * it is said next to the fix. Never fixable: only a person can rewrite a script.
    */
-  private withUserDataFindings(resources: AppResources, resource: CfnResource, verdict: ResourceVerdict): ResourceVerdict {
-    if (resources.isAcknowledged(verdict.resource, Imdsv2RuleId.USER_DATA_V1)) return verdict;
+  private withUserDataFindings(resources: AppResources, lookup: ResourceLookup, resource: CfnResource,
+    verdict: ResourceVerdict): ResourceVerdict {
+    if (lookup.isAcknowledged(verdict.resource, Imdsv2RuleId.USER_DATA_V1)) return verdict;
     const found = userDataFindings(verdict.resource, resources.scriptsOf(resource));
     return found.length === 0 ? verdict : { ...verdict, findings: [...verdict.findings, ...found] };
   }

@@ -3,8 +3,8 @@ import { AutoScalingGroup, AutoScalingGroupProps, CfnLaunchConfiguration } from 
 import { CfnLaunchTemplate, ILaunchTemplate, LaunchTemplate } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import {
-  LaunchTemplateImds, acknowledgeChosenHopLimit, chosenHopLimitReason, hopLimitFor, inspectLaunchTemplate, openLaunchTemplateMessage, pathOf,
-  unverifiableLaunchTemplateMessage,
+  LaunchTemplateImds, acknowledgeChosenHopLimit, assertRequireImdsv2NotFalse, chosenHopLimitReason, containerImdsAccessOf, hopLimitFor,
+  inspectLaunchTemplate, openLaunchTemplateMessage, pathOf, unverifiableLaunchTemplateMessage,
 } from '../ec2/metadata-options';
 import { Imdsv2RuleId } from '../engine/rule-id';
 
@@ -13,8 +13,8 @@ import { Imdsv2RuleId } from '../engine/rule-id';
  *
  * With `instanceType` and `machineImage`, the group's own launch template (or launch
  * configuration) requires tokens. With `launchTemplate` or `mixedInstancesPolicy`, every
- * launch template given is checked instead, and must require tokens. `requireImdsv2` is
- * not needed and is ignored.
+ * launch template given is checked instead, and must require tokens. `requireImdsv2` may be
+ * unset or `true` (redundant: aws-cdk-lib's aspect for it is not added), not `false`.
  */
 export interface Imdsv2AutoScalingGroupProps extends AutoScalingGroupProps {
   /**
@@ -31,6 +31,16 @@ export interface Imdsv2AutoScalingGroupProps extends AutoScalingGroupProps {
    *
    * @default false - hop limit 1, unless `httpPutResponseHopLimit` is set
    */
+  readonly containerImdsAccess?: boolean;
+
+  /**
+   * Whether the instances run containers that need to reach IMDS.
+   *
+   * Giving it together with `containerImdsAccess` and a different value is an error.
+   *
+   * @deprecated use `containerImdsAccess`, the one name every construct of this library has for it
+   * @default false
+   */
   readonly containerHost?: boolean;
 
   /**
@@ -40,7 +50,7 @@ export interface Imdsv2AutoScalingGroupProps extends AutoScalingGroupProps {
    * with `launchTemplate` or `mixedInstancesPolicy`, set it on the template.
    *
    * @see https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-properties-ec2-launchtemplate-launchtemplatedata-metadataoptions.html#cfn-ec2-launchtemplate-launchtemplatedata-metadataoptions-httpputresponsehoplimit
-   * @default - 1, or 2 with `containerHost`
+   * @default - 1, or 2 with `containerImdsAccess`
    */
   readonly httpPutResponseHopLimit?: number;
 }
@@ -51,7 +61,7 @@ export interface Imdsv2AutoScalingGroupProps extends AutoScalingGroupProps {
  * - With `instanceType` and `machineImage`, the launch template the group makes (or the
  *   launch configuration, when the `@aws-cdk/aws-autoscaling:generateLaunchTemplateInsteadOfLaunchConfig`
  *   feature flag is off) gets `HttpTokens: required` and a hop limit of 1 (2 with
- *   `containerHost`), at construction: no aspect is involved.
+ *   `containerImdsAccess`), at construction: no aspect is involved.
  * - With your own `launchTemplate`, or a `mixedInstancesPolicy`, each launch template is
  *   checked: one that does not require tokens is refused with an error; one whose settings
  *   cannot be read here (imported, or a token) gets an `Imdsv2-Unverifiable` warning.
@@ -77,15 +87,18 @@ export class Imdsv2AutoScalingGroup extends AutoScalingGroup {
    */
   constructor(scope: Construct, id: string, props: Imdsv2AutoScalingGroupProps) {
     const path = pathOf(scope, id);
+    assertRequireImdsv2NotFalse(path, 'Imdsv2AutoScalingGroup', props.requireImdsv2);
+    const access = containerImdsAccessOf(path, props.containerImdsAccess, 'containerHost', props.containerHost);
+    const switchName = props.containerImdsAccess === undefined && props.containerHost !== undefined ? 'containerHost' : 'containerImdsAccess';
     const given = givenLaunchTemplates(props);
     let hopLimit: number | undefined;
     const unverifiable: string[] = [];
     if (given.length > 0) {
-      if (props.containerHost !== undefined || props.httpPutResponseHopLimit !== undefined) {
-        const which = props.containerHost !== undefined ? 'containerHost' : 'httpPutResponseHopLimit';
+      if (access !== undefined || props.httpPutResponseHopLimit !== undefined) {
+        const which = access !== undefined ? switchName : 'httpPutResponseHopLimit';
         throw new Error(`${path}: ${which} is set together with launchTemplate or mixedInstancesPolicy, expected it unset: `
           + 'the group then makes no launch template of its own; set the hop limit on the launch template '
-          + '(Imdsv2LaunchTemplate containerHost or httpPutResponseHopLimit)');
+          + '(Imdsv2LaunchTemplate containerImdsAccess or httpPutResponseHopLimit)');
       }
       for (const { what, launchTemplate } of given) {
         const inspection = inspectLaunchTemplate(launchTemplate);
@@ -93,16 +106,17 @@ export class Imdsv2AutoScalingGroup extends AutoScalingGroup {
         if (inspection.state === LaunchTemplateImds.UNVERIFIABLE) unverifiable.push(unverifiableLaunchTemplateMessage(what, inspection));
       }
     } else {
-      hopLimit = hopLimitFor(path, props.httpPutResponseHopLimit, props.containerHost === true, 'containerHost');
+      hopLimit = hopLimitFor(path, props.httpPutResponseHopLimit, access === true, switchName);
     }
 
-    const { containerHost, httpPutResponseHopLimit, requireImdsv2, ...groupProps } = props;
+    // requireImdsv2 is not handed on: aws-cdk-lib's aspect for it throws on a group with its own launch template.
+    const { containerImdsAccess, containerHost, httpPutResponseHopLimit, requireImdsv2, ...groupProps } = props;
     super(scope, id, groupProps);
 
     for (const message of unverifiable) Annotations.of(this).addWarningV2(Imdsv2RuleId.UNVERIFIABLE, message);
     if (hopLimit !== undefined) {
       this.requireTokensOnOwnLaunchSettings(hopLimit);
-      const reason = chosenHopLimitReason('Imdsv2AutoScalingGroup', containerHost === true, httpPutResponseHopLimit);
+      const reason = chosenHopLimitReason('Imdsv2AutoScalingGroup', access === true, httpPutResponseHopLimit);
       if (reason !== undefined) acknowledgeChosenHopLimit(this, reason);
     }
   }

@@ -3,6 +3,7 @@ import * as path from 'path';
 import { FORMATS, Format, render } from './formats';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { RULE_CATALOG, checkHopLimit, checkHostHopLimit, selectRules } from '../nag/rule-catalog';
+import { checkOptOuts } from '../private/opt-out-lookup';
 import { TemplateLoadError, loadInputs } from '../templates/load-templates';
 import { scanTemplates } from '../templates/scan-templates';
 
@@ -29,6 +30,10 @@ options:
   --host-hop-limit <n>          highest hop limit of a plain host (default: none; hosts above
                                 the container hop limit are reported, above 1 as advice)
   --container-hop-limit <n>     hop limit of a container host (default: 2)
+  --disable-rule <id,id,...>    rules switched off: counted as acknowledged everywhere
+                                (repeatable; default: none)
+  --ignore-type <type,...>      resource types left alone, e.g. AWS::SageMaker::NotebookInstance
+                                (repeatable; default: none)
   -h, --help                    show this help
   --version                     show the version
 
@@ -43,6 +48,8 @@ interface Options {
   readonly rules?: Imdsv2RuleId[];
   readonly hostHopLimit?: number;
   readonly containerHopLimit?: number;
+  readonly disabledRules: string[];
+  readonly ignoredResourceTypes: string[];
   readonly inputs: string[];
 }
 
@@ -72,6 +79,7 @@ export async function main(argv: readonly string[], out: CliOutput = processOutp
       rules: selectRules('cdk-imdsv2', options.rules),
       hostHopLimit: checkHostHopLimit('cdk-imdsv2', '--host-hop-limit', options.hostHopLimit),
       containerHopLimit: checkHopLimit('cdk-imdsv2', '--container-hop-limit', options.containerHopLimit, 2),
+      optOuts: checkOptOuts('cdk-imdsv2', '--disable-rule', options.disabledRules, '--ignore-type', options.ignoredResourceTypes),
     };
     const result = scanTemplates(loadInputs(options.inputs), policy);
     out.stdout(render(options.format, result, version()));
@@ -104,6 +112,8 @@ function parseScanArgs(args: readonly string[]): Options | 'help' {
   let rules: Imdsv2RuleId[] | undefined;
   let hostHopLimit: number | undefined;
   let containerHopLimit: number | undefined;
+  const disabledRules: string[] = [];
+  const ignoredResourceTypes: string[] = [];
   const inputs: string[] = [];
   for (let i = 0; i < args.length; i++) {
     const arg = args[i];
@@ -133,13 +143,24 @@ function parseScanArgs(args: readonly string[]): Options | 'help' {
       case '--container-hop-limit':
         containerHopLimit = integer(name, value());
         break;
+      case '--disable-rule':
+        disabledRules.push(...list(value()));
+        break;
+      case '--ignore-type':
+        ignoredResourceTypes.push(...list(value()));
+        break;
       default:
         if (arg.startsWith('-') && arg !== '-') throw new UsageError(`unknown option '${arg}': see cdk-imdsv2 --help`);
         inputs.push(arg);
     }
   }
   if (inputs.length === 0) throw new UsageError('nothing to scan: expected a cdk.out directory or template files');
-  return { format, rules, hostHopLimit, containerHopLimit, inputs };
+  return { format, rules, hostHopLimit, containerHopLimit, disabledRules, ignoredResourceTypes, inputs };
+}
+
+/** A comma-separated option value, blanks dropped. */
+function list(text: string): string[] {
+  return text.split(',').map((v) => v.trim()).filter((v) => v !== '');
 }
 
 function integer(name: string, text: string): number {

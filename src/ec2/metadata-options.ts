@@ -5,6 +5,7 @@ import { Token, Tokenization, Reference, Validations, isResolvableObject } from 
 import { CfnLaunchTemplate, ILaunchTemplate } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { Imdsv2RuleId } from '../engine/rule-id';
+import { renamedProp } from '../private/renamed-prop';
 
 /** Hop limit of a plain host: the token never leaves the instance. */
 export const HOST_HOP_LIMIT = 1;
@@ -45,16 +46,16 @@ export function assertTokensNotOptional(path: string, httpTokens: string | undef
  *
  * @param path the construct path, for the message
  * @param explicit the `httpPutResponseHopLimit` the user passed
- * @param containerHost whether the host runs containers that need IMDS
- * @param switchName the name of the prop that says "container host", for the message
+ * @param containerImdsAccess whether containers on the host need IMDS
+ * @param switchName the name of the prop the user gave for it, for the message
  */
-export function hopLimitFor(path: string, explicit: number | undefined, containerHost: boolean, switchName: string): number {
-  if (explicit === undefined) return containerHost ? CONTAINER_HOP_LIMIT : HOST_HOP_LIMIT;
+export function hopLimitFor(path: string, explicit: number | undefined, containerImdsAccess: boolean, switchName: string): number {
+  if (explicit === undefined) return containerImdsAccess ? CONTAINER_HOP_LIMIT : HOST_HOP_LIMIT;
   if (Token.isUnresolved(explicit)) return explicit;
   if (!Number.isInteger(explicit) || explicit < 1 || explicit > MAX_HOP_LIMIT) {
     throw new Error(`${path}: httpPutResponseHopLimit is ${explicit}, expected an integer from 1 to ${MAX_HOP_LIMIT}`);
   }
-  if (containerHost && explicit < CONTAINER_HOP_LIMIT) {
+  if (containerImdsAccess && explicit < CONTAINER_HOP_LIMIT) {
     throw new Error(`${path}: httpPutResponseHopLimit is ${explicit} but ${switchName} is true, `
       + `expected ${CONTAINER_HOP_LIMIT} or more: containers reach IMDS through one more hop than the host `
       + `(or drop ${switchName} to keep the token on the host)`);
@@ -138,17 +139,48 @@ export function unverifiableLaunchTemplateMessage(what: string, inspection: Laun
     + 'make sure it requires tokens';
 }
 
+/**
+ * Whether containers on the host need IMDS: `containerImdsAccess`, or its deprecated name
+ * (`containerHost` on the EC2 and Auto Scaling constructs, `podImdsAccess` on the EKS ones).
+ */
+export function containerImdsAccessOf(path: string, containerImdsAccess: boolean | undefined,
+  deprecatedName: string, deprecated: boolean | undefined): boolean | undefined {
+  return renamedProp(path, 'containerImdsAccess', containerImdsAccess, deprecatedName, deprecated);
+}
+
+/**
+ * Check aws-cdk-lib's `requireImdsv2` on one of this library's constructs, the same way on
+ * each: `false` is refused, since the construct exists to require IMDSv2 and cannot honour
+ * it; `true` says what the construct does anyway and is accepted. The caller never hands it
+ * to aws-cdk-lib, whose meaning differs per class (a launch template attached to an
+ * instance, an aspect on a group or a template).
+ *
+ * @param path the construct path, for the message
+ * @param construct the class name, for the message
+ * @param requireImdsv2 the value the user passed
+ */
+export function assertRequireImdsv2NotFalse(path: string, construct: string, requireImdsv2: boolean | undefined): void {
+  if (requireImdsv2 !== false) return;
+  throw new Error(`${path}: requireImdsv2 is false, expected true or unset: ${construct} always requires IMDSv2 tokens; `
+    + 'use the aws-cdk-lib class for a resource that must keep IMDSv1, or acknowledge Imdsv2-TokensRequired on it');
+}
+
 /** The hop limit of the property injectors' props, checked. */
-export function injectorHopLimit(hopLimit: number = HOST_HOP_LIMIT): number {
+export function injectorHopLimit(httpPutResponseHopLimit: number | undefined, hopLimit: number | undefined): number {
+  const chosen = renamedProp('Imdsv2PropertyInjectorProps', 'httpPutResponseHopLimit', httpPutResponseHopLimit, 'hopLimit', hopLimit);
+  return checkedInjectorHopLimit(chosen);
+}
+
+function checkedInjectorHopLimit(hopLimit: number = HOST_HOP_LIMIT): number {
   if (!Token.isUnresolved(hopLimit) && (!Number.isInteger(hopLimit) || hopLimit < 1 || hopLimit > MAX_HOP_LIMIT)) {
-    throw new Error(`Imdsv2PropertyInjectorProps: hopLimit is ${hopLimit}, expected an integer from 1 to ${MAX_HOP_LIMIT}`);
+    throw new Error(`Imdsv2PropertyInjectorProps: httpPutResponseHopLimit is ${hopLimit}, expected an integer from 1 to ${MAX_HOP_LIMIT}`);
   }
   return hopLimit;
 }
 
 /**
- * Record, on `scope`, that its hop limit was chosen in code (`containerHost`,
- * `httpPutResponseHopLimit`, `podImdsAccess: false`): acknowledges `Imdsv2-HopLimit` there
+ * Record, on `scope`, that its hop limit was chosen in code (`containerImdsAccess`,
+ * `httpPutResponseHopLimit`): acknowledges `Imdsv2-HopLimit` there
  * with that reason, so that `Imdsv2Aspect` neither rejects it nor rewrites it back to its
  * default. Only when the choice differs from the host default of 1.
  */
@@ -175,10 +207,12 @@ export function isContainerDefault(props: object): boolean {
 }
 
 /** Why a construct's hop limit was chosen in code, or undefined when it is the host default. */
-export function chosenHopLimitReason(construct: string, containerHost: boolean, explicit: number | undefined): string | undefined {
+export function chosenHopLimitReason(construct: string, containerImdsAccess: boolean, explicit: number | undefined): string | undefined {
   if (explicit !== undefined && (Token.isUnresolved(explicit) || explicit !== HOST_HOP_LIMIT)) {
     return `hop limit chosen in code: ${construct} httpPutResponseHopLimit ${Token.isUnresolved(explicit) ? '(a token)' : explicit}`;
   }
-  if (explicit === undefined && containerHost) return `hop limit chosen in code: ${construct} containerHost: true (hop limit ${CONTAINER_HOP_LIMIT})`;
+  if (explicit === undefined && containerImdsAccess) {
+    return `hop limit chosen in code: ${construct} containerImdsAccess: true (hop limit ${CONTAINER_HOP_LIMIT})`;
+  }
   return undefined;
 }

@@ -13,7 +13,7 @@ import { NodegroupTemplatePlan, nodegroupOptionsWithTemplate } from './nodegroup
  */
 export interface Imdsv2EksNodegroupOptions extends NodegroupOptions {
   /**
-   * Whether pods can reach IMDS (and so the node role's credentials).
+   * Whether containers (pods) can reach IMDS, and so the node role's credentials.
    *
    * `true` gives the launch template a hop limit of 2: a pod is one network hop further
    * from IMDS than the node. `false` gives 1, which blocks pods from IMDS: the EKS best
@@ -24,7 +24,20 @@ export interface Imdsv2EksNodegroupOptions extends NodegroupOptions {
    * with the reason, so that `Imdsv2Aspect` (which gives container hosts 2) neither rejects
    * it nor rewrites it.
    *
+   * The same switch as on `Imdsv2Instance`, `Imdsv2LaunchTemplate` and
+   * `Imdsv2AutoScalingGroup`; only its default differs, since every EKS node runs pods.
+   *
    * @see https://docs.aws.amazon.com/eks/latest/best-practices/identity-and-access-management.html#_restrict_access_to_the_instance_profile_assigned_to_the_worker_node
+   * @default true
+   */
+  readonly containerImdsAccess?: boolean;
+
+  /**
+   * Whether pods can reach IMDS.
+   *
+   * Giving it together with `containerImdsAccess` and a different value is an error.
+   *
+   * @deprecated use `containerImdsAccess` (same meaning, same default here), the one name every construct of this library has for it
    * @default true
    */
   readonly podImdsAccess?: boolean;
@@ -44,7 +57,7 @@ export interface Imdsv2EksNodegroupProps extends Imdsv2EksNodegroupOptions {
  * An `aws-eks` managed node group whose nodes require IMDSv2 tokens.
  *
  * It makes its own launch template (`Imdsv2LaunchTemplate`, child `LaunchTemplate`) with
- * `HttpTokens: required` and a hop limit of 2, or 1 with `podImdsAccess: false`. The
+ * `HttpTokens: required` and a hop limit of 2, or 1 with `containerImdsAccess: false`. The
  * template follows EKS's rules: no instance profile, no subnet, no AMI (EKS picks it and
  * merges its bootstrap user data), instance types on the node group only. `diskSize`
  * moves into the template's block device mapping; `remoteAccess` is refused.
@@ -64,7 +77,7 @@ export interface Imdsv2EksNodegroupProps extends Imdsv2EksNodegroupOptions {
  * new Imdsv2EksNodegroup(this, 'Workers', {
  *   cluster,
  *   instanceTypes: [new ec2.InstanceType('m7i.large')],
- *   podImdsAccess: false,
+ *   containerImdsAccess: false,
  * });
  */
 export class Imdsv2EksNodegroup extends Nodegroup {
@@ -104,7 +117,7 @@ export class Imdsv2EksNodegroup extends Nodegroup {
   /**
    * @param scope the parent construct
    * @param id the construct id, unique among its siblings
-   * @param props those of `eks.Nodegroup`, plus `podImdsAccess`
+   * @param props those of `eks.Nodegroup`, plus `containerImdsAccess`
    */
   constructor(scope: Construct, id: string, props: Imdsv2EksNodegroupProps) {
     const plan = new NodegroupTemplatePlan(scope, id, props);

@@ -5,7 +5,7 @@ import { BlockDevice, BlockDeviceVolume } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { Imdsv2LaunchTemplate, Imdsv2LaunchTemplateProps } from '../ec2/imdsv2-launch-template';
 import {
-  LaunchTemplateImds, acknowledgeChosenHopLimit, asContainerDefault, cfnLaunchTemplateOfId, inspectCfnLaunchTemplate,
+  LaunchTemplateImds, acknowledgeChosenHopLimit, asContainerDefault, cfnLaunchTemplateOfId, containerImdsAccessOf, inspectCfnLaunchTemplate,
   openLaunchTemplateMessage, pathOf,
 } from '../ec2/metadata-options';
 import { Imdsv2RuleId } from '../engine/rule-id';
@@ -16,6 +16,8 @@ export interface NodegroupInput {
   readonly amiType?: string;
   readonly remoteAccess?: unknown;
   readonly launchTemplateSpec?: { readonly id: string; readonly version?: string };
+  readonly containerImdsAccess?: boolean;
+  /** The deprecated name of `containerImdsAccess`. */
   readonly podImdsAccess?: boolean;
 }
 
@@ -26,7 +28,7 @@ export interface NodegroupPlan {
   /** `Imdsv2-Unverifiable` warnings to add. */
   readonly warnings: string[];
   /**
-   * Why the made template's hop limit was chosen in code (`podImdsAccess: false`), to
+   * Why the made template's hop limit was chosen in code (`containerImdsAccess: false`), to
    * acknowledge `Imdsv2-HopLimit` on it; undefined for the container default.
    */
   readonly hopLimitReason?: string;
@@ -53,8 +55,10 @@ export function planNodegroup(path: string, input: NodegroupInput): NodegroupPla
       + 'with a launch template; reach the nodes with SSM Session Manager, or bring your own launch template '
       + '(key pair and security group in it, HttpTokens required) in launchTemplateSpec');
   }
+  const access = containerImdsAccessOf(path, input.containerImdsAccess, 'podImdsAccess', input.podImdsAccess);
+  const switchName = input.containerImdsAccess === undefined && input.podImdsAccess !== undefined ? 'podImdsAccess' : 'containerImdsAccess';
   const spec = input.launchTemplateSpec;
-  if (spec !== undefined) return checkOwnLaunchTemplate(path, input, spec);
+  if (spec !== undefined) return checkOwnLaunchTemplate(path, input, spec, access, switchName);
 
   let blockDevices: BlockDevice[] | undefined;
   if (input.diskSize !== undefined) {
@@ -66,18 +70,19 @@ export function planNodegroup(path: string, input: NodegroupInput): NodegroupPla
     // template's block device mapping of the root (or Bottlerocket data) volume.
     blockDevices = [{ deviceName: diskDeviceName(input.amiType), volume: BlockDeviceVolume.ebs(size) }];
   }
-  const podImdsAccess = input.podImdsAccess !== false;
+  const podsReachImds = access !== false;
   return {
     // hop limit 2 is what the aspect gives node group templates: nothing to acknowledge
-    launchTemplateProps: asContainerDefault({ containerHost: podImdsAccess, blockDevices }),
+    launchTemplateProps: asContainerDefault({ containerImdsAccess: podsReachImds, blockDevices }),
     warnings: [],
-    hopLimitReason: podImdsAccess ? undefined : 'hop limit chosen in code: podImdsAccess: false (hop limit 1, pods blocked from IMDS)',
+    hopLimitReason: podsReachImds ? undefined : `hop limit chosen in code: ${switchName}: false (hop limit 1, pods blocked from IMDS)`,
   };
 }
 
-function checkOwnLaunchTemplate(path: string, input: NodegroupInput, spec: { readonly id: string }): NodegroupPlan {
-  if (input.podImdsAccess !== undefined) {
-    throw new Error(`${path}: podImdsAccess is ${input.podImdsAccess} together with launchTemplateSpec, expected unset: `
+function checkOwnLaunchTemplate(path: string, input: NodegroupInput, spec: { readonly id: string },
+  access: boolean | undefined, switchName: string): NodegroupPlan {
+  if (access !== undefined) {
+    throw new Error(`${path}: ${switchName} is ${access} together with launchTemplateSpec, expected unset: `
       + 'the node group then makes no launch template; set the hop limit in your launch template '
       + '(2 lets pods reach IMDS, 1 blocks them)');
   }
@@ -107,7 +112,7 @@ function checkOwnLaunchTemplate(path: string, input: NodegroupInput, spec: { rea
 }
 
 /** The node group options with the launch template settings moved out, and the spec set. */
-type WithTemplate<T> = Omit<T, 'podImdsAccess'>;
+type WithTemplate<T> = Omit<T, 'containerImdsAccess' | 'podImdsAccess'>;
 
 /**
  * `nodegroupOptions` of both node group classes: make the launch template at `scope`/`id`
@@ -115,7 +120,7 @@ type WithTemplate<T> = Omit<T, 'podImdsAccess'>;
  */
 export function nodegroupOptionsWithTemplate<T extends NodegroupInput>(scope: Construct, id: string, options: T): WithTemplate<T> {
   const plan = planNodegroup(pathOf(scope, id), options);
-  const { podImdsAccess, ...nodegroupOptions } = options;
+  const { containerImdsAccess, podImdsAccess, ...nodegroupOptions } = options;
   for (const warning of plan.warnings) Annotations.of(scope).addWarningV2(Imdsv2RuleId.UNVERIFIABLE, warning);
   if (plan.launchTemplateProps === undefined) return nodegroupOptions;
   const launchTemplate = makeLaunchTemplate(scope, id, plan);
@@ -139,7 +144,7 @@ export class NodegroupTemplatePlan<T extends NodegroupInput> {
 
   constructor(scope: Construct, id: string, props: T) {
     this.plan = planNodegroup(pathOf(scope, id), props);
-    const { podImdsAccess, ...nodegroupProps } = props;
+    const { containerImdsAccess, podImdsAccess, ...nodegroupProps } = props;
     this.nodegroupProps = this.plan.launchTemplateProps === undefined ? nodegroupProps : {
       ...nodegroupProps,
       diskSize: undefined,

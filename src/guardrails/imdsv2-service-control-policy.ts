@@ -1,6 +1,7 @@
 import { CfnTag } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
+import { renamedProp } from '../private/renamed-prop';
 import { SCP_MAX_CHARACTERS, assertHopLimit, assertLiteral, assertWithinQuota, describe, measure } from './private/policy-document';
 
 /** The default largest hop limit a launch may ask for: 2, for containers behind a bridge and pods. */
@@ -15,11 +16,24 @@ const ANY_INSTANCE = 'arn:*:ec2:*:*:instance/*';
  */
 export interface Imdsv2ServiceControlPolicyOptions {
   /**
-   * The largest hop limit (`ec2:MetadataHttpPutResponseHopLimit`) a launch may ask for, 1 to 64.
+   * The hop limit containers need, and so the largest one a launch may ask for
+   * (`ec2:MetadataHttpPutResponseHopLimit`), 1 to 64.
    *
    * 2 lets containers behind a bridge and pods reach IMDS; overlay networks and
-   * Docker-in-Docker need 3.
+   * Docker-in-Docker need 3. It is `Imdsv2AspectProps.containerHopLimit` at organisation
+   * scale: an SCP cannot tell a container host from a plain one, so the ceiling for every
+   * launch is what container hosts need (use the same value in both).
    *
+   * @default 2
+   */
+  readonly containerHopLimit?: number;
+
+  /**
+   * The largest hop limit a launch may ask for.
+   *
+   * Giving it together with `containerHopLimit` and a different value is an error.
+   *
+   * @deprecated use `containerHopLimit`, the name the aspect and the checks have for the same limit
    * @default 2
    */
   readonly maxHopLimit?: number;
@@ -87,7 +101,7 @@ export interface Imdsv2ServiceControlPolicyProps extends Imdsv2ServiceControlPol
  *
  * Its document denies:
  * - `ec2:RunInstances` of an instance unless `ec2:MetadataHttpTokens` is `required`;
- * - `ec2:RunInstances` with a hop limit (`ec2:MetadataHttpPutResponseHopLimit`) above `maxHopLimit`;
+ * - `ec2:RunInstances` with a hop limit (`ec2:MetadataHttpPutResponseHopLimit`) above `containerHopLimit`;
  * - `ec2:ModifyInstanceMetadataOptions` to everyone but the `breakGlassPrincipalArns`;
  * - any action made with credentials delivered by IMDSv1 (`ec2:RoleDelivery` < 2.0),
  *   unless `denyImdsv1Credentials` is false.
@@ -157,7 +171,7 @@ export class Imdsv2ServiceControlPolicy extends Construct {
       type: 'SERVICE_CONTROL_POLICY',
       name: props.policyName ?? 'imdsv2-required',
       description: props.description ?? 'Denies instance launches without IMDSv2 tokens required or with a hop limit '
-        + `above ${props.maxHopLimit ?? DEFAULT_MAX_HOP_LIMIT}, changes of instance metadata options outside break-glass`
+        + `above ${rendered.hopLimit}, changes of instance metadata options outside break-glass`
         + (props.denyImdsv1Credentials ?? true ? ', and any use of credentials delivered by IMDSv1' : ''),
       // A JSON object (not a string), so that CloudFormation drift detection works; the size
       // above is that of this object serialized without whitespace.
@@ -171,10 +185,12 @@ export class Imdsv2ServiceControlPolicy extends Construct {
 }
 
 /** The document, checked, and its size. */
-function render(who: string, options: Imdsv2ServiceControlPolicyOptions): { text: string; size: number } {
-  const maxHopLimit = options.maxHopLimit ?? DEFAULT_MAX_HOP_LIMIT;
-  assertLiteral(who, 'maxHopLimit', maxHopLimit);
-  assertHopLimit(who, 'maxHopLimit', maxHopLimit);
+function render(who: string, options: Imdsv2ServiceControlPolicyOptions): { text: string; size: number; hopLimit: number } {
+  const name = options.containerHopLimit === undefined && options.maxHopLimit !== undefined ? 'maxHopLimit' : 'containerHopLimit';
+  const maxHopLimit = renamedProp(who, 'containerHopLimit', options.containerHopLimit, 'maxHopLimit', options.maxHopLimit)
+    ?? DEFAULT_MAX_HOP_LIMIT;
+  assertLiteral(who, name, maxHopLimit);
+  assertHopLimit(who, name, maxHopLimit);
   const breakGlass = options.breakGlassPrincipalArns ?? [];
   breakGlass.forEach((arn, i) => {
     assertLiteral(who, `breakGlassPrincipalArns[${i}]`, arn);
@@ -222,5 +238,5 @@ function render(who: string, options: Imdsv2ServiceControlPolicyOptions): { text
   const measured = measure({ Version: '2012-10-17', Statement: statements });
   assertWithinQuota(who, 'service control policy', measured.size, SCP_MAX_CHARACTERS,
     'name fewer break-glass principals, or match several with one wildcard ARN');
-  return measured;
+  return { ...measured, hopLimit: maxHopLimit };
 }

@@ -35,7 +35,7 @@ export class Imdsv2InstancePropertyInjector implements IPropertyInjector {
    */
   constructor(props: Imdsv2PropertyInjectorProps = {}) {
     this.constructUniqueId = Instance.PROPERTY_INJECTION_ID;
-    this.hopLimit = injectorHopLimit(props.hopLimit);
+    this.hopLimit = injectorHopLimit(props.httpPutResponseHopLimit, props.hopLimit);
   }
 
   /**

@@ -32,7 +32,7 @@ export class Imdsv2LaunchTemplatePropertyInjector implements IPropertyInjector {
    */
   constructor(props: Imdsv2PropertyInjectorProps = {}) {
     this.constructUniqueId = LaunchTemplate.PROPERTY_INJECTION_ID;
-    this.hopLimit = injectorHopLimit(props.hopLimit);
+    this.hopLimit = injectorHopLimit(props.httpPutResponseHopLimit, props.hopLimit);
   }
 
   /**

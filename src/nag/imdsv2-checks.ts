@@ -14,6 +14,7 @@ import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
 import { AppResources } from '../private/app-resources';
 import { SynthesizedResource, synthesizedScriptsOf } from '../private/instance-scripts';
+import { OptOuts, checkOptOuts, withOptOuts } from '../private/opt-out-lookup';
 import { ResourceViolation, groupViolations } from '../private/violation-groups';
 import { locationOf } from '../templates/scan-templates';
 import { Imdsv2CheckOptions } from '../validation/imdsv2-check-options';
@@ -85,6 +86,7 @@ export class Imdsv2Checks extends NagPack {
   private readonly hostHopLimit: number | undefined;
   private readonly containerHopLimit: number;
   private readonly explain: boolean;
+  private readonly optOuts: OptOuts;
   private analysis: Analysis = { findings: new Map(), byPath: new Map() };
   /** The synthesized templates of the validation under way, by absolute path. */
   private templates = new Map<string, { readonly Resources?: Record<string, SynthesizedResource> } | undefined>();
@@ -102,6 +104,7 @@ export class Imdsv2Checks extends NagPack {
     this.hostHopLimit = checkHostHopLimit('Imdsv2Checks', 'hostHopLimit', props.hostHopLimit);
     this.containerHopLimit = checkHopLimit('Imdsv2Checks', 'containerHopLimit', props.containerHopLimit, 2);
     this.explain = props.verbose ?? false;
+    this.optOuts = checkOptOuts('Imdsv2Checks', 'disabledRules', props.disabledRules, 'ignoredResourceTypes', props.ignoredResourceTypes);
   }
 
   /**
@@ -169,9 +172,10 @@ export class Imdsv2Checks extends NagPack {
         outputs.push(c);
       }
     }
-    const lookup = new CrossStackLookup(resources, outputs);
+    const crossStack = new CrossStackLookup(resources, outputs);
     const synthesized = new Map(found.map((r) => [r, this.synthesizedOf(r, resources)]));
-    const views = found.map((r) => lookup.add(r, synthesized.get(r)?.Properties ?? (synthesized.get(r) ? {} : undefined)));
+    const views = found.map((r) => crossStack.add(r, synthesized.get(r)?.Properties ?? (synthesized.get(r) ? {} : undefined)));
+    const lookup = withOptOuts(crossStack, this.optOuts);
     const verdicts = analyze(views, lookup, {
       hostHopLimit: this.hostHopLimit,
       containerHopLimit: this.containerHopLimit,

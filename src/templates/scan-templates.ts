@@ -5,6 +5,7 @@ import { Finding, Patch, ResourceVerdict } from '../engine/model';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
 import { RuleSeverity, ruleDoc } from '../nag/rule-catalog';
+import { NO_OPT_OUTS, OptOuts, withOptOuts } from '../private/opt-out-lookup';
 
 /** What the template front doors (validator, CLI) check for. */
 export interface ScanPolicy {
@@ -13,6 +14,8 @@ export interface ScanPolicy {
   readonly containerHopLimit: number;
   /** The rules reported; findings of other rules are left out. */
   readonly rules: ReadonlySet<Imdsv2RuleId>;
+  /** Rules and resource types switched off app-wide: treated as acknowledged. Default: none. */
+  readonly optOuts?: OptOuts;
 }
 
 /** One finding, located in its template. */
@@ -47,7 +50,8 @@ export interface ScanResult {
  */
 export function scanTemplates(templates: readonly TemplateFile[], policy: ScanPolicy): ScanResult {
   const resources = new TemplateResources(templates);
-  const verdicts = analyze(resources.views, resources, {
+  const lookup = withOptOuts(resources, policy.optOuts ?? NO_OPT_OUTS);
+  const verdicts = analyze(resources.views, lookup, {
     hostHopLimit: policy.hostHopLimit,
     containerHopLimit: policy.containerHopLimit,
     allowReplacement: false,
@@ -60,7 +64,7 @@ export function scanTemplates(templates: readonly TemplateFile[], policy: ScanPo
     const own: Finding[] = [...verdict?.findings ?? []];
     if (policy.rules.has(Imdsv2RuleId.USER_DATA_V1)) {
       for (const f of userDataFindings(view, resources.scriptsOf(view))) {
-        if (resources.isAcknowledged(view, f.ruleId)) acknowledged++;
+        if (lookup.isAcknowledged(view, f.ruleId)) acknowledged++;
         else own.push(f);
       }
     }

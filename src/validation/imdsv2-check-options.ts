@@ -38,4 +38,28 @@ export interface Imdsv2CheckOptions {
    * @default 2
    */
   readonly containerHopLimit?: number;
+
+  /**
+   * Rule ids switched off for everything checked, e.g. `['Imdsv2-UserDataV1']`.
+   *
+   * A disabled rule counts as acknowledged on every resource, so nothing reports it (and it
+   * is counted with the acknowledged findings). Unlike `rules`, which only filters what is
+   * reported, it also wins over `rules`: a rule in both is off. Each id must be one of
+   * `Imdsv2RuleId`'s values; an unknown id is an error listing the valid ones.
+   *
+   * @default - no rule is switched off
+   */
+  readonly disabledRules?: string[];
+
+  /**
+   * CloudFormation resource types left alone, e.g. `['AWS::SageMaker::NotebookInstance']`.
+   *
+   * Every rule counts as acknowledged on a resource of such a type, so nothing reports it.
+   * Resources of other types that use it (an Auto Scaling group and its launch template) are
+   * still judged on their own. Each type must be one cdk-imdsv2 checks (the table in the
+   * README); an unknown type is an error listing them.
+   *
+   * @default - every IMDS-bearing resource type is checked
+   */
+  readonly ignoredResourceTypes?: string[];
 }

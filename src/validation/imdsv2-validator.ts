@@ -4,6 +4,7 @@ import type { IPolicyValidationContext, IPolicyValidationPlugin, PolicyValidatio
 import { Imdsv2CheckOptions } from './imdsv2-check-options';
 import { IMDSV2_VALIDATOR_PLUGIN_NAME } from '../engine/acknowledgements';
 import { RuleSeverity, checkHopLimit, checkHostHopLimit, ruleDoc, selectRules } from '../nag/rule-catalog';
+import { checkOptOuts } from '../private/opt-out-lookup';
 import { groupViolations } from '../private/violation-groups';
 import { loadAssemblyTemplates } from '../templates/load-templates';
 import { ScanFinding, ScanPolicy, scanTemplates } from '../templates/scan-templates';
@@ -58,6 +59,7 @@ export class Imdsv2Validator implements IPolicyValidationPlugin {
       rules,
       hostHopLimit: checkHostHopLimit('Imdsv2Validator', 'hostHopLimit', props.hostHopLimit),
       containerHopLimit: checkHopLimit('Imdsv2Validator', 'containerHopLimit', props.containerHopLimit, 2),
+      optOuts: checkOptOuts('Imdsv2Validator', 'disabledRules', props.disabledRules, 'ignoredResourceTypes', props.ignoredResourceTypes),
     };
     this.ruleIds = [...rules];
     this.version = packageVersion();

@@ -51,9 +51,9 @@ describe('Imdsv2AutoScalingGroup with instanceType and machineImage', () => {
       });
     });
 
-    test('containerHost gives hop limit 2; httpPutResponseHopLimit sets it', () => {
+    test('containerImdsAccess gives hop limit 2; httpPutResponseHopLimit sets it', () => {
       const { stack, vpc } = setup(true);
-      new Imdsv2AutoScalingGroup(stack, 'Ecs', { vpc, instanceType: TYPE, machineImage: IMAGE, containerHost: true });
+      new Imdsv2AutoScalingGroup(stack, 'Ecs', { vpc, instanceType: TYPE, machineImage: IMAGE, containerImdsAccess: true });
       new Imdsv2AutoScalingGroup(stack, 'Dind', { vpc, instanceType: TYPE, machineImage: IMAGE, httpPutResponseHopLimit: 3 });
       const template = Template.fromStack(stack);
       template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
@@ -71,7 +71,7 @@ describe('Imdsv2AutoScalingGroup with instanceType and machineImage', () => {
       const { stack, vpc } = setup(false);
 
       // WHEN
-      const asg = new Imdsv2AutoScalingGroup(stack, 'Asg', { vpc, instanceType: TYPE, machineImage: IMAGE, containerHost: false });
+      const asg = new Imdsv2AutoScalingGroup(stack, 'Asg', { vpc, instanceType: TYPE, machineImage: IMAGE, containerImdsAccess: false });
 
       // THEN
       const lc = asg.node.findChild('LaunchConfig') as autoscaling.CfnLaunchConfiguration;
@@ -83,9 +83,9 @@ describe('Imdsv2AutoScalingGroup with instanceType and machineImage', () => {
       });
     });
 
-    test('containerHost gives hop limit 2', () => {
+    test('containerImdsAccess gives hop limit 2', () => {
       const { stack, vpc } = setup(false);
-      new Imdsv2AutoScalingGroup(stack, 'Asg', { vpc, instanceType: TYPE, machineImage: IMAGE, containerHost: true });
+      new Imdsv2AutoScalingGroup(stack, 'Asg', { vpc, instanceType: TYPE, machineImage: IMAGE, containerImdsAccess: true });
       Template.fromStack(stack).hasResourceProperties('AWS::AutoScaling::LaunchConfiguration', {
         MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
       });
@@ -111,7 +111,7 @@ describe('Imdsv2AutoScalingGroup with instanceType and machineImage', () => {
 
   test.each([
     [{ httpPutResponseHopLimit: 0 }, 'Stack/Asg: httpPutResponseHopLimit is 0, expected an integer from 1 to 64'],
-    [{ containerHost: true, httpPutResponseHopLimit: 1 }, /^Stack\/Asg: httpPutResponseHopLimit is 1 but containerHost is true, expected 2 or more/],
+    [{ containerImdsAccess: true, httpPutResponseHopLimit: 1 }, /^Stack\/Asg: httpPutResponseHopLimit is 1 but containerImdsAccess is true, expected 2 or more/],
   ] as Array<[Partial<Imdsv2AutoScalingGroupProps>, string | RegExp]>)('refuses %j', (extra, message) => {
     const { stack, vpc } = setup(true);
     expect(() => new Imdsv2AutoScalingGroup(stack, 'Asg', { vpc, instanceType: TYPE, machineImage: IMAGE, ...extra })).toThrow(message);
@@ -122,7 +122,7 @@ describe('Imdsv2AutoScalingGroup with your own launch template', () => {
   test('an Imdsv2LaunchTemplate is accepted as it is: no second template, no launch configuration', () => {
     // GIVEN
     const { stack, vpc } = setup(true);
-    const launchTemplate = new Imdsv2LaunchTemplate(stack, 'Lt', { instanceType: TYPE, machineImage: IMAGE, containerHost: true });
+    const launchTemplate = new Imdsv2LaunchTemplate(stack, 'Lt', { instanceType: TYPE, machineImage: IMAGE, containerImdsAccess: true });
 
     // WHEN
     new Imdsv2AutoScalingGroup(stack, 'Asg', { vpc, launchTemplate, requireImdsv2: true });
@@ -203,7 +203,7 @@ describe('Imdsv2AutoScalingGroup with your own launch template', () => {
   });
 
   test.each([
-    ['containerHost', { containerHost: true }],
+    ['containerImdsAccess', { containerImdsAccess: true }],
     ['httpPutResponseHopLimit', { httpPutResponseHopLimit: 2 }],
   ] as Array<[string, Partial<Imdsv2AutoScalingGroupProps>]>)('%s next to a launch template is refused', (name, extra) => {
     const { stack, vpc } = setup(true);
@@ -265,7 +265,7 @@ describe('Imdsv2AutoScalingGroup with a MixedInstancesPolicy', () => {
 });
 
 describe('container capacity built from Imdsv2AutoScalingGroup', () => {
-  test('ECS: an AsgCapacityProvider on an Imdsv2AutoScalingGroup (containerHost) keeps tokens required', () => {
+  test('ECS: an AsgCapacityProvider on an Imdsv2AutoScalingGroup (containerImdsAccess) keeps tokens required', () => {
     // GIVEN
     const { stack, vpc } = setup(true);
     const cluster = new ecs.Cluster(stack, 'Cluster', { vpc });
@@ -273,7 +273,7 @@ describe('container capacity built from Imdsv2AutoScalingGroup', () => {
       vpc,
       instanceType: TYPE,
       machineImage: ecs.EcsOptimizedImage.amazonLinux2023(),
-      containerHost: true,
+      containerImdsAccess: true,
     });
 
     // WHEN
@@ -298,7 +298,7 @@ describe('container capacity built from Imdsv2AutoScalingGroup', () => {
       vpc,
       instanceType: new ec2.InstanceType('m7i.large'),
       machineImage: new eks.EksOptimizedImage({ kubernetesVersion: '1.33' }),
-      containerHost: true,
+      containerImdsAccess: true,
     });
 
     // WHEN

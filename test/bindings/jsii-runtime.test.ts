@@ -137,13 +137,13 @@ describe('the jsii runtime, driven as the Python runtime drives it', () => {
 
   test('Imdsv2Instance and Imdsv2Aspect, by their jsii names, synthesize a template with tokens required', () => traced(async () => {
     // GIVEN (Python):
-    //   web = Imdsv2Instance(stack, "Web", vpc=vpc, instance_type=..., machine_image=..., container_host=True)
+    //   web = Imdsv2Instance(stack, "Web", vpc=vpc, instance_type=..., machine_image=..., container_imds_access=True)
     //   legacy = ec2.Instance(stack, "Legacy", vpc=vpc, instance_type=..., machine_image=...)
     //   Aspects.of(app).add(Imdsv2Aspect(mode=EnforcementMode.REWRITE), priority=AspectPriority.MUTATING)
     const { app, stack, vpc, outdir } = await appWithVpc();
     const basics = await instanceBasics(vpc);
     await kernel.create('cdk-imdsv2.Imdsv2Instance', [stack, 'Web', struct('cdk-imdsv2.Imdsv2InstanceProps', {
-      ...basics, containerHost: true, httpTokens: null, httpPutResponseHopLimit: null, requireImdsv2: null,
+      ...basics, containerImdsAccess: true, httpTokens: null, httpPutResponseHopLimit: null, requireImdsv2: null,
     })]);
     await kernel.create(`${EC2}.Instance`, [stack, 'Legacy', struct(`${EC2}.InstanceProps`, { ...basics })]);
     const aspect = await kernel.create('cdk-imdsv2.Imdsv2Aspect', [struct('cdk-imdsv2.Imdsv2AspectProps', {
@@ -176,7 +176,7 @@ describe('the jsii runtime, driven as the Python runtime drives it', () => {
         impact: enumValue('cdk-imdsv2.Imdsv2DeployImpact', 'NO_INTERRUPTION'),
         ruleIds: [enumValue('cdk-imdsv2.Imdsv2RuleId', 'TOKENS_REQUIRED')],
       },
-      // containerHost's hop limit 2 is recorded as a choice made in code
+      // containerImdsAccess's hop limit 2 is recorded as a choice made in code
       expect.objectContaining({
         path: 'Stack/Web/Resource',
         before: 'tokens=required hop=2',

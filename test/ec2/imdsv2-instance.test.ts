@@ -1,6 +1,6 @@
 import { ResourceImpact, fullDiff } from '@aws-cdk/cloudformation-diff';
 import { App, CfnParameter, IPropertyInjector, InjectionContext, PropertyInjectors, Stack } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, Template } from 'aws-cdk-lib/assertions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { acknowledgedOn } from './acknowledged';
 import { Imdsv2Instance, Imdsv2InstanceProps } from '../../src/ec2';
@@ -47,18 +47,18 @@ describe('Imdsv2Instance', () => {
     template.resourceCountIs('AWS::EC2::LaunchTemplate', 0);
   });
 
-  test('containerHost gives hop limit 2', () => {
-    const template = instanceTemplate({ containerHost: true });
+  test('containerImdsAccess gives hop limit 2', () => {
+    const template = instanceTemplate({ containerImdsAccess: true });
     template.hasResourceProperties('AWS::EC2::Instance', {
       MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
     });
   });
 
-  test('an explicit hop limit is kept (3 for overlay networks), with or without containerHost', () => {
+  test('an explicit hop limit is kept (3 for overlay networks), with or without containerImdsAccess', () => {
     instanceTemplate({ httpPutResponseHopLimit: 3 }).hasResourceProperties('AWS::EC2::Instance', {
       MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 3 },
     });
-    instanceTemplate({ containerHost: true, httpPutResponseHopLimit: 3 }).hasResourceProperties('AWS::EC2::Instance', {
+    instanceTemplate({ containerImdsAccess: true, httpPutResponseHopLimit: 3 }).hasResourceProperties('AWS::EC2::Instance', {
       MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 3 },
     });
   });
@@ -90,14 +90,20 @@ describe('Imdsv2Instance', () => {
       });
   });
 
-  test('requireImdsv2: false is accepted and makes no launch template', () => {
-    const template = instanceTemplate({ requireImdsv2: false });
+  test('requireImdsv2: true is accepted, makes no launch template, and warns that one made by ec2.Instance goes away', () => {
+    // GIVEN
+    const { stack, vpc } = stackWithVpc();
+    // WHEN
+    new Imdsv2Instance(stack, 'Web', { ...baseProps(vpc), requireImdsv2: true });
+    // THEN
+    const template = Template.fromStack(stack);
     template.resourceCountIs('AWS::EC2::LaunchTemplate', 0);
-    template.hasResourceProperties('AWS::EC2::Instance', { MetadataOptions: { HttpTokens: 'required' } });
+    template.hasResourceProperties('AWS::EC2::Instance', { MetadataOptions: { HttpTokens: 'required' }, LaunchTemplate: Match.absent() });
+    Annotations.fromStack(stack).hasWarning('/Stack/Web', Match.stringLikeRegexp('requireImdsv2 is true: .* no launch template is attached.* replaced on deploy'));
   });
 
   test.each([
-    ['containerHost', { containerHost: true }, 'hop limit chosen in code: Imdsv2Instance containerHost: true (hop limit 2)'],
+    ['containerImdsAccess', { containerImdsAccess: true }, 'hop limit chosen in code: Imdsv2Instance containerImdsAccess: true (hop limit 2)'],
     ['an explicit hop limit', { httpPutResponseHopLimit: 3 }, 'hop limit chosen in code: Imdsv2Instance httpPutResponseHopLimit 3'],
   ] as Array<[string, Partial<Imdsv2InstanceProps>, string]>)('%s is recorded as an Imdsv2-HopLimit acknowledgement on the construct', (_name, extra, reason) => {
     const { stack, vpc } = stackWithVpc();
@@ -115,11 +121,11 @@ describe('Imdsv2Instance', () => {
   describe('refuses what would re-open IMDSv1 or replace the instance', () => {
     test.each([
       [{ httpTokens: ec2.HttpTokens.OPTIONAL }, 'Stack/Web: httpTokens is "optional", expected "required" or unset: any other value lets IMDSv1 answer requests without a token'],
-      [{ requireImdsv2: true }, /^Stack\/Web: requireImdsv2 is true, expected false or unset: it attaches a launch template to the instance \(a replacement of a running instance on deploy\)/],
+      [{ requireImdsv2: false }, /^Stack\/Web: requireImdsv2 is false, expected true or unset: Imdsv2Instance always requires IMDSv2 tokens/],
       [{ httpPutResponseHopLimit: 0 }, 'Stack/Web: httpPutResponseHopLimit is 0, expected an integer from 1 to 64'],
       [{ httpPutResponseHopLimit: 65 }, 'Stack/Web: httpPutResponseHopLimit is 65, expected an integer from 1 to 64'],
       [{ httpPutResponseHopLimit: 1.5 }, 'Stack/Web: httpPutResponseHopLimit is 1.5, expected an integer from 1 to 64'],
-      [{ containerHost: true, httpPutResponseHopLimit: 1 }, /^Stack\/Web: httpPutResponseHopLimit is 1 but containerHost is true, expected 2 or more/],
+      [{ containerImdsAccess: true, httpPutResponseHopLimit: 1 }, /^Stack\/Web: httpPutResponseHopLimit is 1 but containerImdsAccess is true, expected 2 or more/],
     ] as Array<[Partial<Imdsv2InstanceProps>, string | RegExp]>)('%j', (extra, message) => {
       // GIVEN
       const { stack, vpc } = stackWithVpc();

@@ -29,14 +29,14 @@ describe('Imdsv2LaunchTemplate', () => {
     });
   });
 
-  test('containerHost gives hop limit 2', () => {
-    template({ containerHost: true }).hasResourceProperties('AWS::EC2::LaunchTemplate', {
+  test('containerImdsAccess gives hop limit 2', () => {
+    template({ containerImdsAccess: true }).hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } },
     });
   });
 
   test('an explicit hop limit is kept', () => {
-    template({ httpPutResponseHopLimit: 3, containerHost: true }).hasResourceProperties('AWS::EC2::LaunchTemplate', {
+    template({ httpPutResponseHopLimit: 3, containerImdsAccess: true }).hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 3 } },
     });
   });
@@ -72,8 +72,8 @@ describe('Imdsv2LaunchTemplate', () => {
 
   test('a hop limit chosen in code is recorded as an Imdsv2-HopLimit acknowledgement; the default is not', () => {
     const stack = new Stack(new App(), 'Stack');
-    expect(Object.values(acknowledgedOn(new Imdsv2LaunchTemplate(stack, 'A', { containerHost: true }))))
-      .toEqual(['hop limit chosen in code: Imdsv2LaunchTemplate containerHost: true (hop limit 2)']);
+    expect(Object.values(acknowledgedOn(new Imdsv2LaunchTemplate(stack, 'A', { containerImdsAccess: true }))))
+      .toEqual(['hop limit chosen in code: Imdsv2LaunchTemplate containerImdsAccess: true (hop limit 2)']);
     expect(acknowledgedOn(new Imdsv2LaunchTemplate(stack, 'B'))).toEqual({});
   });
 
@@ -82,7 +82,7 @@ describe('Imdsv2LaunchTemplate', () => {
     [{ httpTokens: ec2.LaunchTemplateHttpTokens.OPTIONAL, requireImdsv2: true }, 'Stack/Lt: httpTokens is "optional", expected "required" or unset'],
     [{ httpPutResponseHopLimit: 0 }, 'Stack/Lt: httpPutResponseHopLimit is 0, expected an integer from 1 to 64'],
     [{ httpPutResponseHopLimit: 100 }, 'Stack/Lt: httpPutResponseHopLimit is 100, expected an integer from 1 to 64'],
-    [{ containerHost: true, httpPutResponseHopLimit: 1 }, /^Stack\/Lt: httpPutResponseHopLimit is 1 but containerHost is true, expected 2 or more/],
+    [{ containerImdsAccess: true, httpPutResponseHopLimit: 1 }, /^Stack\/Lt: httpPutResponseHopLimit is 1 but containerImdsAccess is true, expected 2 or more/],
   ] as Array<[Imdsv2LaunchTemplateProps, string | RegExp]>)('refuses %j', (props, message) => {
     // GIVEN
     const stack = new Stack(new App(), 'Stack');

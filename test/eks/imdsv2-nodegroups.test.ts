@@ -96,13 +96,13 @@ describe.each(FLAVOURS)('$name', (flavour) => {
     });
   });
 
-  test('podImdsAccess: false gives hop limit 1 (pods blocked from IMDS), acknowledged as chosen in code', () => {
-    const { template, nodegroup } = build({ podImdsAccess: false });
+  test('containerImdsAccess: false gives hop limit 1 (pods blocked from IMDS), acknowledged as chosen in code', () => {
+    const { template, nodegroup } = build({ containerImdsAccess: false });
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 } },
     });
     expect(Object.values(acknowledgedOn(nodegroup.node.findChild('LaunchTemplate'))))
-      .toEqual(['hop limit chosen in code: podImdsAccess: false (hop limit 1, pods blocked from IMDS)']);
+      .toEqual(['hop limit chosen in code: containerImdsAccess: false (hop limit 1, pods blocked from IMDS)']);
   });
 
   test('the default (pods reach IMDS, hop limit 2) acknowledges nothing', () => {
@@ -143,7 +143,7 @@ describe.each(FLAVOURS)('$name', (flavour) => {
     test('an Imdsv2LaunchTemplate is used as it is: no second template, no warning', () => {
       // GIVEN
       const { stack, vpc } = stackWithVpc();
-      const lt = new Imdsv2LaunchTemplate(stack, 'Lt', { containerHost: true });
+      const lt = new Imdsv2LaunchTemplate(stack, 'Lt', { containerImdsAccess: true });
 
       // WHEN
       const nodegroup = flavour.nodegroup(stack, vpc, { launchTemplateSpec: { id: lt.launchTemplateId!, version: lt.versionNumber } });
@@ -194,7 +194,7 @@ describe.each(FLAVOURS)('$name', (flavour) => {
     });
 
     test.each([
-      ['podImdsAccess', { podImdsAccess: false }, /^Stack\/Ng: podImdsAccess is false together with launchTemplateSpec, expected unset/],
+      ['containerImdsAccess', { containerImdsAccess: false }, /^Stack\/Ng: containerImdsAccess is false together with launchTemplateSpec, expected unset/],
       ['diskSize', { diskSize: 50 }, 'Stack/Ng: diskSize is 50 together with launchTemplateSpec, expected unset: EKS takes the disk size from the launch template\'s block device mappings only'],
     ])('refuses %s next to it', (_name, extra, message) => {
       const { stack, vpc } = stackWithVpc();
@@ -209,7 +209,7 @@ describe.each(FLAVOURS)('$name', (flavour) => {
       const { stack, vpc } = stackWithVpc();
 
       // WHEN
-      flavour.addNodegroupCapacity(stack, vpc, 'WorkersTemplate', { instanceTypes: [new ec2.InstanceType('m7i.large')], diskSize: 50, podImdsAccess: false });
+      flavour.addNodegroupCapacity(stack, vpc, 'WorkersTemplate', { instanceTypes: [new ec2.InstanceType('m7i.large')], diskSize: 50, containerImdsAccess: false });
 
       // THEN
       const template = Template.fromStack(stack);
@@ -230,13 +230,13 @@ describe.each(FLAVOURS)('$name', (flavour) => {
       });
     });
 
-    test('returns the options without podImdsAccess, and unchanged around launchTemplateSpec', () => {
+    test('returns the options without containerImdsAccess, and unchanged around launchTemplateSpec', () => {
       const { stack } = stackWithVpc();
       const lt = new Imdsv2LaunchTemplate(stack, 'Lt');
       const spec = { id: lt.launchTemplateId!, version: lt.versionNumber };
       expect(flavour.nodegroupOptions(stack, 'Unused', { launchTemplateSpec: spec, minSize: 2 })).toEqual({ launchTemplateSpec: spec, minSize: 2 });
       expect(stack.node.tryFindChild('Unused')).toBeUndefined();
-      const made = flavour.nodegroupOptions(stack, 'Made', { minSize: 3, podImdsAccess: true });
+      const made = flavour.nodegroupOptions(stack, 'Made', { minSize: 3, containerImdsAccess: true });
       expect(Object.keys(made).filter((k) => made[k] !== undefined).sort()).toEqual(['launchTemplateSpec', 'minSize']);
     });
 

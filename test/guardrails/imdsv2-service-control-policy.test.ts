@@ -71,8 +71,8 @@ describe('Imdsv2ServiceControlPolicy document', () => {
     });
   });
 
-  test('maxHopLimit sets the NumericGreaterThan bound', () => {
-    expect(bySid(Imdsv2ServiceControlPolicy.renderDocument({ maxHopLimit: 3 })).LimitImdsHopLimit.Condition)
+  test('containerHopLimit sets the NumericGreaterThan bound', () => {
+    expect(bySid(Imdsv2ServiceControlPolicy.renderDocument({ containerHopLimit: 3 })).LimitImdsHopLimit.Condition)
       .toEqual({ NumericGreaterThan: { 'ec2:MetadataHttpPutResponseHopLimit': '3' } });
   });
 
@@ -119,9 +119,9 @@ describe('Imdsv2ServiceControlPolicy document', () => {
   });
 
   test.each([
-    [{ maxHopLimit: 0 }, 'maxHopLimit is 0, expected an integer from 1 to 64'],
-    [{ maxHopLimit: 65 }, 'maxHopLimit is 65, expected an integer from 1 to 64'],
-    [{ maxHopLimit: 2.5 }, 'maxHopLimit is 2.5, expected an integer from 1 to 64'],
+    [{ containerHopLimit: 0 }, 'containerHopLimit is 0, expected an integer from 1 to 64'],
+    [{ containerHopLimit: 65 }, 'containerHopLimit is 65, expected an integer from 1 to 64'],
+    [{ containerHopLimit: 2.5 }, 'containerHopLimit is 2.5, expected an integer from 1 to 64'],
     [{ breakGlassPrincipalArns: ['ImdsBreakGlass'] }, 'breakGlassPrincipalArns[0] is "ImdsBreakGlass", expected an IAM or STS principal ARN (wildcards allowed), such as "arn:aws:iam::*:role/ImdsBreakGlass"'],
     [{ breakGlassPrincipalArns: ['arn:aws:s3:::bucket'] }, 'breakGlassPrincipalArns[0] is "arn:aws:s3:::bucket", expected an IAM or STS principal ARN'],
     [{ breakGlassPrincipalArns: ['arn:aws:iam::*:role/A', 'arn:aws:iam::*:role/A'] }, 'breakGlassPrincipalArns has duplicates, expected each ARN once'],
@@ -136,8 +136,8 @@ describe('Imdsv2ServiceControlPolicy document', () => {
       'Imdsv2ServiceControlPolicy Org/Scp: breakGlassPrincipalArns[0] is a token, expected a literal value: the policy document '
       + 'must be known at synthesis to be size-checked and to be usable outside CloudFormation');
     const hops = new CfnParameter(stack, 'Hops', { type: 'Number' });
-    expect(() => new Imdsv2ServiceControlPolicy(stack, 'Scp2', { maxHopLimit: hops.valueAsNumber }))
-      .toThrow('Imdsv2ServiceControlPolicy Org/Scp2: maxHopLimit is a token, expected a literal value');
+    expect(() => new Imdsv2ServiceControlPolicy(stack, 'Scp2', { containerHopLimit: hops.valueAsNumber }))
+      .toThrow('Imdsv2ServiceControlPolicy Org/Scp2: containerHopLimit is a token, expected a literal value');
   });
 });
 
@@ -145,7 +145,7 @@ describe('Imdsv2ServiceControlPolicy construct', () => {
   test('creates an AWS::Organizations::Policy of type SERVICE_CONTROL_POLICY with the document as its content', () => {
     // GIVEN
     const stack = new Stack(new App(), 'Org');
-    const options = { breakGlassPrincipalArns: ['arn:aws:iam::*:role/ImdsBreakGlass'], maxHopLimit: 3 };
+    const options = { breakGlassPrincipalArns: ['arn:aws:iam::*:role/ImdsBreakGlass'], containerHopLimit: 3 };
 
     // WHEN
     const scp = new Imdsv2ServiceControlPolicy(stack, 'Scp', {

@@ -85,15 +85,15 @@ describe('Imdsv2PropertyInjectors', () => {
       template.hasResourceProperties('AWS::EC2::LaunchTemplate', { LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } } });
     });
 
-    test('the hopLimit prop sets the default hop limit', () => {
-      const { stack, vpc } = setup({ props: { hopLimit: 2 } });
+    test('the httpPutResponseHopLimit prop sets the default hop limit', () => {
+      const { stack, vpc } = setup({ props: { httpPutResponseHopLimit: 2 } });
       new ec2.Instance(stack, 'Web', { vpc, instanceType: TYPE, machineImage: IMAGE });
       Template.fromStack(stack).hasResourceProperties('AWS::EC2::Instance', { MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } });
     });
 
     test('Imdsv2Instance keeps its own hop limit under the bundle', () => {
       const { stack, vpc } = setup();
-      new Imdsv2Instance(stack, 'Web', { vpc, instanceType: TYPE, machineImage: IMAGE, containerHost: true });
+      new Imdsv2Instance(stack, 'Web', { vpc, instanceType: TYPE, machineImage: IMAGE, containerImdsAccess: true });
       Template.fromStack(stack).hasResourceProperties('AWS::EC2::Instance', { MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } });
     });
   });
@@ -193,9 +193,9 @@ describe('Imdsv2PropertyInjectors', () => {
     });
   });
 
-  test('EKS cluster.addAutoScalingGroupCapacity makes a group whose launch template requires tokens (hopLimit 2 for pods)', () => {
+  test('EKS cluster.addAutoScalingGroupCapacity makes a group whose launch template requires tokens (hop limit 2 for pods)', () => {
     // GIVEN
-    const { stack, vpc } = setup({ props: { hopLimit: 2 } });
+    const { stack, vpc } = setup({ props: { httpPutResponseHopLimit: 2 } });
     const kubectlLayer = new lambda.LayerVersion(stack, 'KubectlLayer', {
       code: lambda.Code.fromBucket(s3.Bucket.fromBucketName(stack, 'LayerBucket', 'layers'), 'kubectl.zip', 'v1'),
     });
@@ -220,7 +220,7 @@ describe('Imdsv2PropertyInjectors', () => {
     Imdsv2PropertyInjectors.applyTo(app);
     const covered = new Stack(app, 'Covered');
     const override = new Stack(app, 'Override');
-    PropertyInjectors.of(override).add(new Imdsv2LaunchTemplatePropertyInjector({ hopLimit: 3 }));
+    PropertyInjectors.of(override).add(new Imdsv2LaunchTemplatePropertyInjector({ httpPutResponseHopLimit: 3 }));
 
     // WHEN
     new ec2.LaunchTemplate(covered, 'Lt');
@@ -241,11 +241,11 @@ describe('Imdsv2PropertyInjectors', () => {
     Annotations.fromStack(covered).hasNoWarning('*', Match.anyValue());
   });
 
-  test.each([0, 65, 1.5])('refuses hopLimit %p', (hopLimit) => {
-    const message = `Imdsv2PropertyInjectorProps: hopLimit is ${hopLimit}, expected an integer from 1 to 64`;
-    expect(() => Imdsv2PropertyInjectors.applyTo(new App(), { hopLimit })).toThrow(message);
-    expect(() => new Imdsv2InstancePropertyInjector({ hopLimit })).toThrow(message);
-    expect(() => new Imdsv2LaunchTemplatePropertyInjector({ hopLimit })).toThrow(message);
+  test.each([0, 65, 1.5])('refuses httpPutResponseHopLimit %p', (hopLimit) => {
+    const message = `Imdsv2PropertyInjectorProps: httpPutResponseHopLimit is ${hopLimit}, expected an integer from 1 to 64`;
+    expect(() => Imdsv2PropertyInjectors.applyTo(new App(), { httpPutResponseHopLimit: hopLimit })).toThrow(message);
+    expect(() => new Imdsv2InstancePropertyInjector({ httpPutResponseHopLimit: hopLimit })).toThrow(message);
+    expect(() => new Imdsv2LaunchTemplatePropertyInjector({ httpPutResponseHopLimit: hopLimit })).toThrow(message);
   });
 
   test('each injector names the class it serves', () => {
