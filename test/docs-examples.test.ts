@@ -8,10 +8,12 @@ import * as ts from 'typescript';
 // Also run over the README, which shows the hoisting below matches rosetta's.
 
 const ROOT = path.join(__dirname, '..');
-const FIXTURE = fs.readFileSync(path.join(ROOT, 'rosetta', 'default.ts-fixture'), 'utf-8');
+const fixtureText = (name: string) => fs.readFileSync(path.join(ROOT, 'rosetta', `${name}.ts-fixture`), 'utf-8');
 
 interface Example {
   readonly file: string;
+  /** rosetta/<fixture>.ts-fixture, as the fence names it (`fixture=complete`), else default. */
+  readonly fixture: string;
   readonly line: number;
   readonly code: string;
 }
@@ -20,14 +22,15 @@ function examplesOf(file: string): Example[] {
   const lines = fs.readFileSync(file, 'utf-8').split('\n');
   const found: Example[] = [];
   for (let i = 0; i < lines.length; i++) {
-    if (lines[i].trim() !== '```ts') continue;
+    const fence = /^```ts(?: fixture=(\S+))?$/.exec(lines[i].trim());
+    if (!fence) continue;
     const start = i + 1;
     let end = start;
     while (end < lines.length && lines[end].trim() !== '```') end++;
     // A block inside a list item is indented: take the fence's indentation off its lines.
     const indent = lines[i].length - lines[i].trimStart().length;
     const code = lines.slice(start, end).map((l) => l.slice(Math.min(indent, l.length - l.trimStart().length))).join('\n');
-    found.push({ file: path.relative(ROOT, file), line: start + 1, code });
+    found.push({ file: path.relative(ROOT, file), line: start + 1, code, fixture: fence[1] ?? 'default' });
     i = end;
   }
   return found;
@@ -42,7 +45,7 @@ function sourceOf(example: Example): string {
   const top: string[] = [];
   const body: string[] = [];
   for (const line of example.code.split('\n')) (/^(import |declare )/.test(line) ? top : body).push(line);
-  const fixture = FIXTURE.replace('/// here', body.join('\n'));
+  const fixture = fixtureText(example.fixture).replace('/// here', body.join('\n'));
   return `${top.join('\n')}\n${fixture}`.replace(/from 'cdk-imdsv2'/g, `from '${path.join(ROOT, 'src').replace(/\\/g, '/')}'`);
 }
 
