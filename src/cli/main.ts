@@ -2,7 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { FORMATS, Format, render } from './formats';
 import { Imdsv2RuleId } from '../engine/rule-id';
-import { RULE_CATALOG, checkHopLimit, checkHostHopLimit, selectRules } from '../nag/rule-catalog';
+import { checkHopLimit, checkHostHopLimit } from '../engine/hop-limit';
+import { RULE_CATALOG, selectRules } from '../engine/rule-catalog';
 import { TemplateLoadError, loadInputs } from '../templates/load-templates';
 import { scanTemplates } from '../templates/scan-templates';
 

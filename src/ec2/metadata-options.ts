@@ -4,6 +4,7 @@
 import { Token, Tokenization, Reference, Validations, isResolvableObject } from 'aws-cdk-lib';
 import { CfnLaunchTemplate, ILaunchTemplate } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
+import { checkHopLimit } from '../engine/hop-limit';
 import { Imdsv2RuleId } from '../engine/rule-id';
 
 /** Hop limit of a plain host: the token never leaves the instance. */
@@ -11,9 +12,6 @@ export const HOST_HOP_LIMIT = 1;
 
 /** Hop limit of a container host: containers behind a bridge (or pods) reach IMDS through one more hop. */
 export const CONTAINER_HOP_LIMIT = 2;
-
-/** The largest hop limit EC2 accepts. */
-const MAX_HOP_LIMIT = 64;
 
 /** The path a construct will have once created, for messages thrown before `super()`. */
 export function pathOf(scope: IConstruct, id: string): string {
@@ -51,9 +49,7 @@ export function assertTokensNotOptional(path: string, httpTokens: string | undef
 export function hopLimitFor(path: string, explicit: number | undefined, containerHost: boolean, switchName: string): number {
   if (explicit === undefined) return containerHost ? CONTAINER_HOP_LIMIT : HOST_HOP_LIMIT;
   if (Token.isUnresolved(explicit)) return explicit;
-  if (!Number.isInteger(explicit) || explicit < 1 || explicit > MAX_HOP_LIMIT) {
-    throw new Error(`${path}: httpPutResponseHopLimit is ${explicit}, expected an integer from 1 to ${MAX_HOP_LIMIT}`);
-  }
+  checkHopLimit(path, 'httpPutResponseHopLimit', explicit);
   if (containerHost && explicit < CONTAINER_HOP_LIMIT) {
     throw new Error(`${path}: httpPutResponseHopLimit is ${explicit} but ${switchName} is true, `
       + `expected ${CONTAINER_HOP_LIMIT} or more: containers reach IMDS through one more hop than the host `
@@ -140,10 +136,7 @@ export function unverifiableLaunchTemplateMessage(what: string, inspection: Laun
 
 /** The hop limit of the property injectors' props, checked. */
 export function injectorHopLimit(hopLimit: number = HOST_HOP_LIMIT): number {
-  if (!Token.isUnresolved(hopLimit) && (!Number.isInteger(hopLimit) || hopLimit < 1 || hopLimit > MAX_HOP_LIMIT)) {
-    throw new Error(`Imdsv2PropertyInjectorProps: hopLimit is ${hopLimit}, expected an integer from 1 to ${MAX_HOP_LIMIT}`);
-  }
-  return hopLimit;
+  return Token.isUnresolved(hopLimit) ? hopLimit : checkHopLimit('Imdsv2PropertyInjectorProps', 'hopLimit', hopLimit);
 }
 
 /**

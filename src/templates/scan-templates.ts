@@ -4,7 +4,7 @@ import { analyze } from '../engine/analyze';
 import { Finding, Patch, ResourceVerdict } from '../engine/model';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
-import { RuleSeverity, ruleDoc } from '../nag/rule-catalog';
+import { RuleSeverity, ruleDoc } from '../engine/rule-catalog';
 
 /** What the template front doors (validator, CLI) check for. */
 export interface ScanPolicy {

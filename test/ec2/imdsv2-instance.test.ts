@@ -116,9 +116,9 @@ describe('Imdsv2Instance', () => {
     test.each([
       [{ httpTokens: ec2.HttpTokens.OPTIONAL }, 'Stack/Web: httpTokens is "optional", expected "required" or unset: any other value lets IMDSv1 answer requests without a token'],
       [{ requireImdsv2: true }, /^Stack\/Web: requireImdsv2 is true, expected false or unset: it attaches a launch template to the instance \(a replacement of a running instance on deploy\)/],
-      [{ httpPutResponseHopLimit: 0 }, 'Stack/Web: httpPutResponseHopLimit is 0, expected an integer from 1 to 64'],
-      [{ httpPutResponseHopLimit: 65 }, 'Stack/Web: httpPutResponseHopLimit is 65, expected an integer from 1 to 64'],
-      [{ httpPutResponseHopLimit: 1.5 }, 'Stack/Web: httpPutResponseHopLimit is 1.5, expected an integer from 1 to 64'],
+      [{ httpPutResponseHopLimit: 0 }, 'Stack/Web: httpPutResponseHopLimit must be an integer from 1 to 64, got 0'],
+      [{ httpPutResponseHopLimit: 65 }, 'Stack/Web: httpPutResponseHopLimit must be an integer from 1 to 64, got 65'],
+      [{ httpPutResponseHopLimit: 1.5 }, 'Stack/Web: httpPutResponseHopLimit must be an integer from 1 to 64, got 1.5'],
       [{ containerHost: true, httpPutResponseHopLimit: 1 }, /^Stack\/Web: httpPutResponseHopLimit is 1 but containerHost is true, expected 2 or more/],
     ] as Array<[Partial<Imdsv2InstanceProps>, string | RegExp]>)('%j', (extra, message) => {
       // GIVEN

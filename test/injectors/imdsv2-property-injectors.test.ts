@@ -242,7 +242,7 @@ describe('Imdsv2PropertyInjectors', () => {
   });
 
   test.each([0, 65, 1.5])('refuses hopLimit %p', (hopLimit) => {
-    const message = `Imdsv2PropertyInjectorProps: hopLimit is ${hopLimit}, expected an integer from 1 to 64`;
+    const message = `Imdsv2PropertyInjectorProps: hopLimit must be an integer from 1 to 64, got ${hopLimit}`;
     expect(() => Imdsv2PropertyInjectors.applyTo(new App(), { hopLimit })).toThrow(message);
     expect(() => new Imdsv2InstancePropertyInjector({ hopLimit })).toThrow(message);
     expect(() => new Imdsv2LaunchTemplatePropertyInjector({ hopLimit })).toThrow(message);

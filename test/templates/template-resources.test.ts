@@ -3,7 +3,7 @@ import { CfnResource, NestedStack, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { LT_OPTIONAL, LT_REQUIRED, asg, newApp, stackOf, tempDir, template } from './fixtures';
 import { Imdsv2RuleId } from '../../src/engine/rule-id';
-import { RULE_CATALOG } from '../../src/nag/rule-catalog';
+import { RULE_CATALOG } from '../../src/engine/rule-catalog';
 import { loadAssemblyTemplates, loadInputs } from '../../src/templates/load-templates';
 import { ScanResult, scanTemplates } from '../../src/templates/scan-templates';
 import { TemplateResources } from '../../src/templates/template-resources';
