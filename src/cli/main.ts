@@ -1,9 +1,9 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FORMATS, Format, render } from './formats';
-import { Imdsv2RuleId } from '../engine/rule-id';
 import { checkHopLimit, checkHostHopLimit } from '../engine/hop-limit';
 import { RULE_CATALOG, selectRules } from '../engine/rule-catalog';
+import { Imdsv2RuleId } from '../engine/rule-id';
 import { TemplateLoadError, loadInputs } from '../templates/load-templates';
 import { scanTemplates } from '../templates/scan-templates';
 

@@ -2,9 +2,9 @@ import { TemplateFile } from './load-templates';
 import { TemplateResources } from './template-resources';
 import { analyze } from '../engine/analyze';
 import { Finding, Patch, ResourceVerdict } from '../engine/model';
+import { RuleSeverity, ruleDoc } from '../engine/rule-catalog';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
-import { RuleSeverity, ruleDoc } from '../engine/rule-catalog';
 
 /** What the template front doors (validator, CLI) check for. */
 export interface ScanPolicy {
