@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { constructsOfAssembly, scopeAndStagesBelow, stagesNotReached } from './assembly-walk';
 import { deployImpactOf } from './deploy-impact';
@@ -8,15 +8,16 @@ import { EnforcementMode } from './enforcement-mode';
 import { Imdsv2Action, Imdsv2DeployImpact, Imdsv2ReportEntry } from './imdsv2-report';
 import { AppliedSet, applyPatch, undoSets, withoutSets } from './patching';
 import { analyze } from '../engine/analyze';
+import { checkHopLimit as checkEngineHopLimit } from '../engine/hop-limit';
 import { valueAt } from '../engine/json';
 import { EnginePolicy, Finding, Impact, Patch, ResourceLookup, ResourceVerdict, ResourceView } from '../engine/model';
+import { OptOuts, checkOptOuts, withOptOuts } from '../engine/opt-outs';
 import { RESOURCE_TABLE } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
 import { annotationsOf } from '../private/annotations';
 import { AppResources } from '../private/app-resources';
 import { applyRequireImdsv2OfGroup } from '../private/builtin-imdsv2-aspects';
-import { OptOuts, checkOptOuts, withOptOuts } from '../private/opt-out-lookup';
 import { withReferencesAsWritten } from '../private/render-resource';
 
 /**
@@ -490,11 +491,9 @@ function checkBoolean(name: string, value: unknown): boolean | undefined {
   return value;
 }
 
+/** A token is refused too: a token number is no integer from 1 to 64. */
 function checkHopLimit(name: string, value: number): number {
-  if (typeof value !== 'number' || Token.isUnresolved(value) || !Number.isInteger(value) || value < 1 || value > 64) {
-    throw new Error(`Imdsv2Aspect: ${name} must be an integer from 1 to 64, got ${JSON.stringify(value)}`);
-  }
-  return value;
+  return checkEngineHopLimit('Imdsv2Aspect', name, value);
 }
 
 /** The property path a path-writing patch writes (a new launch template writes several). */

@@ -1,5 +1,5 @@
 import * as path from 'path';
-import { RULE_CATALOG, RuleSeverity } from '../nag/rule-catalog';
+import { RULE_CATALOG, RuleSeverity } from '../engine/rule-catalog';
 import { TemplateFile } from '../templates/load-templates';
 import { ScanFinding, ScanResult } from '../templates/scan-templates';
 

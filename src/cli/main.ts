@@ -1,9 +1,10 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { FORMATS, Format, render } from './formats';
+import { checkHopLimit, checkHostHopLimit } from '../engine/hop-limit';
+import { checkOptOuts } from '../engine/opt-outs';
+import { RULE_CATALOG, selectRules } from '../engine/rule-catalog';
 import { Imdsv2RuleId } from '../engine/rule-id';
-import { RULE_CATALOG, checkHopLimit, checkHostHopLimit, selectRules } from '../nag/rule-catalog';
-import { checkOptOuts } from '../private/opt-out-lookup';
 import { TemplateLoadError, loadInputs } from '../templates/load-templates';
 import { scanTemplates } from '../templates/scan-templates';
 

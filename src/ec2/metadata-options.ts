@@ -4,6 +4,7 @@
 import { Token, Tokenization, Reference, Validations, isResolvableObject } from 'aws-cdk-lib';
 import { CfnLaunchTemplate, ILaunchTemplate } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
+import { checkHopLimit } from '../engine/hop-limit';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { renamedProp } from '../private/renamed-prop';
 
@@ -12,9 +13,6 @@ export const HOST_HOP_LIMIT = 1;
 
 /** Hop limit of a container host: containers behind a bridge (or pods) reach IMDS through one more hop. */
 export const CONTAINER_HOP_LIMIT = 2;
-
-/** The largest hop limit EC2 accepts. */
-const MAX_HOP_LIMIT = 64;
 
 /** The path a construct will have once created, for messages thrown before `super()`. */
 export function pathOf(scope: IConstruct, id: string): string {
@@ -52,9 +50,7 @@ export function assertTokensNotOptional(path: string, httpTokens: string | undef
 export function hopLimitFor(path: string, explicit: number | undefined, containerImdsAccess: boolean, switchName: string): number {
   if (explicit === undefined) return containerImdsAccess ? CONTAINER_HOP_LIMIT : HOST_HOP_LIMIT;
   if (Token.isUnresolved(explicit)) return explicit;
-  if (!Number.isInteger(explicit) || explicit < 1 || explicit > MAX_HOP_LIMIT) {
-    throw new Error(`${path}: httpPutResponseHopLimit is ${explicit}, expected an integer from 1 to ${MAX_HOP_LIMIT}`);
-  }
+  checkHopLimit(path, 'httpPutResponseHopLimit', explicit);
   if (containerImdsAccess && explicit < CONTAINER_HOP_LIMIT) {
     throw new Error(`${path}: httpPutResponseHopLimit is ${explicit} but ${switchName} is true, `
       + `expected ${CONTAINER_HOP_LIMIT} or more: containers reach IMDS through one more hop than the host `
@@ -167,15 +163,8 @@ export function assertRequireImdsv2NotFalse(path: string, construct: string, req
 
 /** The hop limit of the property injectors' props, checked. */
 export function injectorHopLimit(httpPutResponseHopLimit: number | undefined, hopLimit: number | undefined): number {
-  const chosen = renamedProp('Imdsv2PropertyInjectorProps', 'httpPutResponseHopLimit', httpPutResponseHopLimit, 'hopLimit', hopLimit);
-  return checkedInjectorHopLimit(chosen);
-}
-
-function checkedInjectorHopLimit(hopLimit: number = HOST_HOP_LIMIT): number {
-  if (!Token.isUnresolved(hopLimit) && (!Number.isInteger(hopLimit) || hopLimit < 1 || hopLimit > MAX_HOP_LIMIT)) {
-    throw new Error(`Imdsv2PropertyInjectorProps: httpPutResponseHopLimit is ${hopLimit}, expected an integer from 1 to ${MAX_HOP_LIMIT}`);
-  }
-  return hopLimit;
+  const chosen = renamedProp('Imdsv2PropertyInjectorProps', 'httpPutResponseHopLimit', httpPutResponseHopLimit, 'hopLimit', hopLimit) ?? HOST_HOP_LIMIT;
+  return Token.isUnresolved(chosen) ? chosen : checkHopLimit('Imdsv2PropertyInjectorProps', 'httpPutResponseHopLimit', chosen);
 }
 
 /**

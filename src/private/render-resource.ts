@@ -1,4 +1,4 @@
-import { CfnResource, DefaultTokenResolver, canInspect, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Reference, Stack, Tokenization } from 'aws-cdk-lib';
+import { Annotations, CfnResource, DefaultTokenResolver, canInspect, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Lazy, Reference, Stack, Tokenization } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { pick } from '../engine/json';
 
@@ -20,25 +20,41 @@ import { pick } from '../engine/json';
  *
  * aws-cdk-lib has no public API for this. What is used: the protected `cfnProperties`
  * and `renderProperties` and `shouldSynthesize` of CfnResource (part of its jsii API for
- * subclasses), and the internals `rawOverrides`, `_toCloudFormation()` and the fields of
- * its `Lazy` values. They are used only in this file; test/private/render-resource.test.ts
- * and reference-targets.test.ts fail loudly if aws-cdk-lib changes them, and
- * test/private/pruned-render.test.ts checks the pruned render against the full one.
+ * subclasses), and, for speed, the internals `rawOverrides`, `_toCloudFormation()`, the
+ * fields of its `Lazy` values and the way `renderProperties` passes unknown intrinsics
+ * through (the markers). Each internal is read in one small function below (see "aws-cdk-lib
+ * internals") with its fallback beside it: an aws-cdk-lib release that changes one must not
+ * break synthesis for every user, so a missing or changed internal costs speed and one
+ * warning per app (`warnInternalsChanged`), never an error. test/private/internals-fallback.test.ts
+ * hides each internal in turn and checks that synthesis gives the same templates.
  */
 export function renderedProperties(
   resource: CfnResource, only?: readonly string[], fieldsRead: FieldsRead = {}): Record<string, unknown> {
+  let failure: unknown;
   if (only !== undefined) {
-    const pruned = prunedProperties(resource, only, fieldsRead);
-    if (pruned !== undefined) return pruned;
+    try {
+      const pruned = prunedProperties(resource, only, fieldsRead);
+      if (pruned !== undefined) return pruned;
+    } catch (e) {
+      // The pruned render leans on internals (markers through renderProperties): if it
+      // fails, the whole render decides. A genuine error (a wrongly typed prop) fails
+      // there too and is thrown from there, as synthesis would throw it.
+      failure = e;
+    }
   }
   const properties = fullProperties(resource);
+  if (failure !== undefined) {
+    warnInternalsChanged(resource, `the pruned render failed (${failure instanceof Error ? failure.message : String(failure)})`);
+  }
   return only === undefined ? properties : pick(properties, only);
 }
 
 /** Every property, from the whole resource rendered and resolved the way synthesis does. */
 function fullProperties(resource: CfnResource): Record<string, unknown> {
+  const unresolved = internalTemplateOf(resource);
+  if (unresolved === undefined) return rebuiltProperties(resource, (value, removeEmpty) => resolveWithoutTrace(resource, value, removeEmpty));
   // The template is a token (a PostResolveToken) wrapping the Resources section.
-  const template = resolveWithoutTrace(resource, unresolvedTemplateOf(resource)) as {
+  const template = resolveWithoutTrace(resource, unresolved) as {
     Resources?: Record<string, { Properties?: Record<string, unknown> }>;
   };
   const entries = Object.values(template?.Resources ?? {});
@@ -54,12 +70,20 @@ interface RenderInternals {
   shouldSynthesize(): boolean;
 }
 
-function renderInternalsOf(resource: CfnResource): RenderInternals {
-  const r = resource as unknown as Partial<RenderInternals>;
-  if (typeof r.renderProperties !== 'function' || typeof r.shouldSynthesize !== 'function' || typeof r.rawOverrides !== 'object') {
-    throw new Error(`cdk-imdsv2: aws-cdk-lib's CfnResource no longer has renderProperties(), shouldSynthesize() and rawOverrides; cannot read ${resource.node.path}`);
+/** What the pruned render needs, or undefined (and a warning) when any of it is gone. */
+function renderInternalsOf(resource: CfnResource): RenderInternals | undefined {
+  const api = renderApiOf(resource);
+  const rawOverrides = internalOverridesOf(resource);
+  if (api === undefined || rawOverrides === undefined) {
+    warnInternalsChanged(resource);
+    return undefined;
   }
-  return r as RenderInternals;
+  return {
+    cfnProperties: api.cfnProperties,
+    rawOverrides,
+    renderProperties: (props) => api.renderProperties(props),
+    shouldSynthesize: () => api.shouldSynthesize(),
+  };
 }
 
 /**
@@ -78,6 +102,7 @@ function renderInternalsOf(resource: CfnResource): RenderInternals {
  */
 function prunedProperties(resource: CfnResource, only: readonly string[], fieldsRead: FieldsRead): Record<string, unknown> | undefined {
   const internals = renderInternalsOf(resource);
+  if (internals === undefined) return undefined;
   if (!internals.shouldSynthesize()) return {};
   const props = internals.cfnProperties;
   if (!isPlainObject(props) || overridesTouch(internals.rawOverrides, only)) return undefined;
@@ -363,27 +388,141 @@ function isPlainObject(x: unknown): x is Record<string, unknown> {
  */
 export function referencedResources(resource: CfnResource): CfnResource[] {
   const found = new Set<CfnResource>();
-  const resolver = new UncachedLazyResolver(CLOUDFORMATION_JOIN, (target) => found.add(target));
-  Tokenization.resolve(unresolvedTemplateOf(resource), { scope: Stack.of(resource), resolver, preparing: false });
+  const resolver = new UncachedLazyResolver(CLOUDFORMATION_JOIN, lazyFieldsKnown(resource), (target) => found.add(target));
+  const resolve = (value: unknown, removeEmpty?: boolean) =>
+    Tokenization.resolve(value, { scope: Stack.of(resource), resolver, preparing: false, removeEmpty });
+  const unresolved = internalTemplateOf(resource);
+  if (unresolved === undefined) rebuiltProperties(resource, resolve);
+  else resolve(unresolved);
   found.delete(resource);
   return [...found];
-}
-
-/** `resource._toCloudFormation()`: its template fragment, tokens unresolved. */
-function unresolvedTemplateOf(resource: CfnResource): unknown {
-  const render = (resource as unknown as { _toCloudFormation?: () => unknown })._toCloudFormation;
-  if (typeof render !== 'function') {
-    throw new Error(`cdk-imdsv2: aws-cdk-lib no longer has CfnResource._toCloudFormation(); cannot read ${resource.node.path}`);
-  }
-  return render.call(resource);
 }
 
 /**
  * `Stack.of(scope).resolve(value)`, except that no cached lazy inside `value` keeps what it
  * produced now (see `renderedProperties`).
  */
-export function resolveWithoutTrace(scope: IConstruct, value: unknown): unknown {
-  return Tokenization.resolve(value, { scope: Stack.of(scope), resolver: UNCACHED_RESOLVER, preparing: false });
+export function resolveWithoutTrace(scope: IConstruct, value: unknown, removeEmpty?: boolean): unknown {
+  const resolver = lazyFieldsKnown(scope) ? UNCACHED_RESOLVER : SNAPSHOT_RESOLVER;
+  return Tokenization.resolve(value, { scope: Stack.of(scope), resolver, preparing: false, removeEmpty });
+}
+
+// ---------------------------------------------------------------------------------------
+// aws-cdk-lib internals. Each is read in one small function that answers undefined when it
+// is gone or changed; its fallback sits beside it. Nothing here throws for a missing one.
+// ---------------------------------------------------------------------------------------
+
+/** `resource._toCloudFormation()` (internal): its template fragment, tokens unresolved; undefined when gone. */
+function internalTemplateOf(resource: CfnResource): unknown {
+  return internalRenderOf(resource)?.call(resource);
+}
+
+function internalRenderOf(resource: CfnResource): (() => unknown) | undefined {
+  const render = (resource as unknown as { _toCloudFormation?: () => unknown })._toCloudFormation;
+  return typeof render === 'function' ? render : undefined;
+}
+
+/** `resource.rawOverrides` (internal: what `addOverride` and friends wrote); undefined when gone. */
+function internalOverridesOf(resource: CfnResource): Record<string, unknown> | undefined {
+  const raw = (resource as unknown as { rawOverrides?: unknown }).rawOverrides;
+  return typeof raw === 'object' && raw !== null ? raw as Record<string, unknown> : undefined;
+}
+
+/** The protected jsii API a CfnResource subclass sees (`cfnProperties`, `renderProperties`, `shouldSynthesize`). */
+interface RenderApi {
+  readonly cfnProperties: Record<string, unknown>;
+  renderProperties(props: Record<string, unknown>): Record<string, unknown> | undefined;
+  shouldSynthesize(): boolean;
+}
+
+function renderApiOf(resource: CfnResource): RenderApi | undefined {
+  const r = resource as unknown as Partial<RenderApi>;
+  if (typeof r.renderProperties !== 'function' || typeof r.shouldSynthesize !== 'function') return undefined;
+  const props = r.cfnProperties;
+  if (typeof props !== 'object' || props === null) return undefined;
+  const { renderProperties, shouldSynthesize } = r;
+  return {
+    cfnProperties: props,
+    renderProperties: (p) => renderProperties.call(resource, p),
+    shouldSynthesize: () => shouldSynthesize.call(resource),
+  };
+}
+
+/**
+ * Fallback of `internalTemplateOf`: the Properties that `_toCloudFormation()` renders, built
+ * again from the protected jsii API (which subclasses rely on, so it is kept stable) the way
+ * it builds them: the L1 props resolved, `renderProperties`, then the resolved overrides
+ * merged in as aws-cdk-lib merges them. Without `rawOverrides` too, overrides cannot be
+ * seen at all: said in the warning. `resolve` resolves a value (through the caller's resolver).
+ */
+function rebuiltProperties(resource: CfnResource, resolve: (value: unknown, removeEmpty?: boolean) => unknown): Record<string, unknown> {
+  const api = renderApiOf(resource);
+  const overrides = internalOverridesOf(resource);
+  warnInternalsChanged(resource);
+  if (api === undefined || !api.shouldSynthesize()) return {};
+  const props = resolve(api.cfnProperties);
+  const rendered = api.renderProperties(isPlainObject(props) ? props : {}) ?? {};
+  const def: Record<string, unknown> = { Properties: rendered };
+  // _toCloudFormation resolves the overrides keeping empty objects (they delete on merge).
+  const resolvedOverrides = overrides === undefined ? undefined : resolve(overrides, false);
+  if (isPlainObject(resolvedOverrides)) deepMerge(def, resolvedOverrides);
+  return isPlainObject(def.Properties) ? def.Properties : {};
+}
+
+/** Keys that make an object an intrinsic: an override of one replaces it whole (aws-cdk-lib's deepMerge). */
+const INTRINSIC_KEYS = ['Ref', 'Fn::Base64', 'Fn::Cidr', 'Fn::FindInMap', 'Fn::GetAtt', 'Fn::GetAZs', 'Fn::ImportValue',
+  'Fn::Join', 'Fn::Select', 'Fn::Split', 'Fn::Sub', 'Fn::Transform', 'Fn::And', 'Fn::Equals', 'Fn::If', 'Fn::Not', 'Fn::Or'];
+
+/** aws-cdk-lib's merge of overrides into a resource definition (core/lib/private/deep-merge), copied: it is not exported. */
+function deepMerge(target: Record<string, any>, source: Record<string, any>): void {
+  const isIntrinsic = (o: Record<string, unknown>) => Object.keys(o).length === 1 && INTRINSIC_KEYS.includes(Object.keys(o)[0]);
+  for (const key of Object.keys(source)) {
+    if (key === '__proto__' || key === 'constructor' || key === 'prototype') continue;
+    const value = source[key];
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      if (typeof target[key] !== 'object' || target[key] === null) target[key] = {};
+      else if (isIntrinsic(target[key])) target[key] = {};
+      if (isIntrinsic(value)) target[key] = {};
+      deepMerge(target[key], value);
+      if (typeof target[key] === 'object' && Object.keys(target[key]).length === 0) delete target[key];
+    } else if (value === undefined) {
+      delete target[key];
+    } else {
+      target[key] = value;
+    }
+  }
+}
+
+/** Apps (construct roots) already warned: one warning per app, however many resources. */
+const WARNED = new WeakSet<object>();
+
+/**
+ * Says once per app that an internal changed and the slower path is used. An annotation on
+ * the stack of the first resource concerned, not on the App: aws-cdk-lib does not write an
+ * App's own annotations into the cloud assembly (so `cdk synth` would never show it), while
+ * a stack's warning is shown by the CLI, can be acknowledged, and is seen by tests. Not a
+ * console line: that cannot be acknowledged and is lost in build logs.
+ */
+function warnInternalsChanged(scope: IConstruct, cause?: string): void {
+  const root = scope.node.root;
+  if (WARNED.has(root)) return;
+  WARNED.add(root);
+  // Whichever read met the change first, the one warning names every internal found gone.
+  const gone: string[] = [];
+  if (CfnResource.isCfnResource(scope)) {
+    const template = internalRenderOf(scope) !== undefined;
+    const overrides = internalOverridesOf(scope) !== undefined;
+    if (!template) gone.push('CfnResource._toCloudFormation()');
+    if (!overrides) gone.push('CfnResource.rawOverrides');
+    if (renderApiOf(scope) === undefined) gone.push('the protected renderProperties(), shouldSynthesize() or cfnProperties');
+    if (!template && !overrides) gone.push('so property overrides cannot be seen');
+    if (!template && renderApiOf(scope) === undefined) gone.push('so properties cannot be read');
+  }
+  if (cause !== undefined) gone.push(cause);
+  const what = gone.join('; ');
+  Annotations.of(Stack.of(scope)).addWarningV2('@cdk-imdsv2/private:awsCdkLibInternalsChanged',
+    `cdk-imdsv2 reads CloudFormation properties through aws-cdk-lib internals for speed, and this aws-cdk-lib changed one (${what}). `
+    + 'It falls back to the slower public path: results are the same unless said otherwise here. Please report it with your aws-cdk-lib version.');
 }
 
 /** A `Lazy` with caching on, as aws-cdk-lib 2.x builds it (`LazyBase`: `producer`, `cache`). */
@@ -421,12 +560,41 @@ const CLOUDFORMATION_JOIN: IFragmentConcatenator = {
 };
 
 /**
+ * Whether `cachedLazyOf` still recognises the cached lazies of this aws-cdk-lib: asked of a
+ * fresh `Lazy.string` and `Lazy.any` once per app (a token made per check is kept by
+ * aws-cdk-lib's token map: once per app, not per resolve). When it does not, resolution
+ * falls back to `SNAPSHOT_RESOLVER`, and the app is warned.
+ */
+function lazyFieldsKnown(scope: IConstruct): boolean {
+  const root = scope.node.root;
+  let known = LAZY_FIELDS_KNOWN.get(root);
+  if (known === undefined) {
+    known = cachedLazyOf(Tokenization.reverse(Lazy.string({ produce: () => '' }))) !== undefined
+      && cachedLazyOf(Lazy.any({ produce: () => '' })) !== undefined;
+    LAZY_FIELDS_KNOWN.set(root, known);
+    if (!known) warnInternalsChanged(scope, 'the fields of a cached Lazy (producer, cache) are gone');
+  }
+  return known;
+}
+
+const LAZY_FIELDS_KNOWN = new WeakMap<object, boolean>();
+
+/**
  * aws-cdk-lib's default resolution, except that a cached lazy is produced without being
  * cached (its `_cached` field stays empty, so synthesis produces it again, later).
+ *
+ * With `lazyFieldsKnown` false (aws-cdk-lib changed its Lazy), a cached lazy cannot be told
+ * from other tokens, so every token is resolved as aws-cdk-lib resolves it and then given
+ * back the own fields it had before (one level in, for a box holding the lazy): a cache
+ * filled meanwhile is emptied again, whatever it is called. Slower, hence only as fallback.
  */
 class UncachedLazyResolver extends DefaultTokenResolver {
   /** @param onReference called with the CfnResource behind every Reference token met */
-  public constructor(concat: IFragmentConcatenator, private readonly onReference?: (target: CfnResource) => void) {
+  public constructor(
+    concat: IFragmentConcatenator,
+    private readonly lazyFields: boolean,
+    private readonly onReference?: (target: CfnResource) => void,
+  ) {
     super(concat);
   }
 
@@ -440,6 +608,14 @@ class UncachedLazyResolver extends DefaultTokenResolver {
       const logicalId = context.resolve(t.target.logicalId);
       return t.displayName === 'Ref' ? { Ref: logicalId } : { 'Fn::GetAtt': [logicalId, t.displayName] };
     }
+    if (!this.lazyFields) {
+      const restore = snapshotOf(t);
+      try {
+        return super.resolveToken(t, context, postProcessor);
+      } finally {
+        restore();
+      }
+    }
     const lazy = cachedLazyOf(t);
     if (lazy === undefined) return super.resolveToken(t, context, postProcessor);
     const produced = context.resolve(lazy.producer.produce(context));
@@ -447,7 +623,24 @@ class UncachedLazyResolver extends DefaultTokenResolver {
   }
 }
 
-const UNCACHED_RESOLVER = new UncachedLazyResolver(CLOUDFORMATION_JOIN);
+/** Puts back the own fields `t` (and each object it holds in a field) has now. */
+function snapshotOf(t: object): () => void {
+  const objects = [t, ...Object.values(t).filter((v): v is object => typeof v === 'object' && v !== null && !Array.isArray(v))];
+  const saved = objects.map((o) => [o, Object.getOwnPropertyDescriptors(o)] as const);
+  return () => {
+    for (const [o, descriptors] of saved) {
+      for (const key of Reflect.ownKeys(o)) {
+        if (!(key in descriptors)) Reflect.deleteProperty(o, key);
+      }
+      for (const [key, d] of Object.entries(descriptors)) {
+        if ('value' in d && d.writable && (o as Record<string, unknown>)[key] !== d.value) (o as Record<string, unknown>)[key] = d.value;
+      }
+    }
+  };
+}
+
+const UNCACHED_RESOLVER = new UncachedLazyResolver(CLOUDFORMATION_JOIN, true);
+const SNAPSHOT_RESOLVER = new UncachedLazyResolver(CLOUDFORMATION_JOIN, false);
 
 let referencesAsWritten = false;
 

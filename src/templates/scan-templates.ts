@@ -2,10 +2,10 @@ import { TemplateFile } from './load-templates';
 import { TemplateResources } from './template-resources';
 import { analyze } from '../engine/analyze';
 import { Finding, Patch, ResourceVerdict } from '../engine/model';
+import { NO_OPT_OUTS, OptOuts, withOptOuts } from '../engine/opt-outs';
+import { RuleSeverity, ruleDoc } from '../engine/rule-catalog';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
-import { RuleSeverity, ruleDoc } from '../nag/rule-catalog';
-import { NO_OPT_OUTS, OptOuts, withOptOuts } from '../private/opt-out-lookup';
 
 /** What the template front doors (validator, CLI) check for. */
 export interface ScanPolicy {

@@ -7,7 +7,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import { Imdsv2Aspect, Imdsv2AspectProps, Imdsv2ReportEntry, Imdsv2RuleId } from '../../src';
-import { RULE_CATALOG } from '../../src/nag/rule-catalog';
+import { RULE_CATALOG } from '../../src/engine/rule-catalog';
 import { loadInputs } from '../../src/templates/load-templates';
 import { scanTemplates } from '../../src/templates/scan-templates';
 import { validate, violations } from '../nag/utils';

@@ -110,7 +110,7 @@ describe('Imdsv2AutoScalingGroup with instanceType and machineImage', () => {
   });
 
   test.each([
-    [{ httpPutResponseHopLimit: 0 }, 'Stack/Asg: httpPutResponseHopLimit is 0, expected an integer from 1 to 64'],
+    [{ httpPutResponseHopLimit: 0 }, 'Stack/Asg: httpPutResponseHopLimit must be an integer from 1 to 64, got 0'],
     [{ containerImdsAccess: true, httpPutResponseHopLimit: 1 }, /^Stack\/Asg: httpPutResponseHopLimit is 1 but containerImdsAccess is true, expected 2 or more/],
   ] as Array<[Partial<Imdsv2AutoScalingGroupProps>, string | RegExp]>)('refuses %j', (extra, message) => {
     const { stack, vpc } = setup(true);

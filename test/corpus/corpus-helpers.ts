@@ -12,6 +12,42 @@ import { RESOURCE_TABLE } from '../../src/engine/resource-table';
  */
 export const CORPUS_DIR = path.resolve(__dirname, '../../../shared/corpus/aws-cloudformation-templates');
 
+/** The shared work area that holds the corpus; CI always has it. */
+export const SHARED_DIR = path.resolve(__dirname, '../../../shared');
+
+/** Whether this run is on CI (CI set to anything but '', 'false' or '0'). */
+export function onCi(env: NodeJS.ProcessEnv = process.env): boolean {
+  const ci = env.CI;
+  return ci !== undefined && ci !== '' && ci !== 'false' && ci !== '0';
+}
+
+/**
+ * What to do with a corpus suite that cannot run (`reason`): locally, skip it with one line;
+ * on CI, where ../shared always exists, a skip would hide a broken setup and let a release
+ * through untested against the corpus, so fail with the reason instead. Returns the message
+ * to fail with, or undefined to skip.
+ */
+export function corpusSkipFailure(
+  suite: string, reason: string, env: NodeJS.ProcessEnv = process.env, shared: string = SHARED_DIR,
+): string | undefined {
+  if (!onCi(env)) return undefined;
+  const where = fs.existsSync(shared) ? `${shared} exists` : `${shared} is missing, and CI always has it`;
+  return `${suite} cannot run on CI (${reason}; ${where}): a skipped corpus suite is a failure there`;
+}
+
+/** In place of a corpus suite that cannot run: a skip locally (one line), a failing test on CI. */
+export function skipCorpusSuite(suite: string, reason: string): void {
+  const failure = corpusSkipFailure(suite, reason);
+  if (failure === undefined) {
+    console.log(`${suite} skipped: ${reason}`);
+    test.skip(`${suite} (skipped: ${reason})`, () => undefined);
+  } else {
+    test(`${suite} runs on CI`, () => {
+      throw new Error(failure);
+    });
+  }
+}
+
 /** One corpus template that holds at least one resource type of the engine's table. */
 export interface CorpusTemplate {
   /** Path relative to the corpus root, e.g. `EC2/EIP_With_Association.json`. */

@@ -4,7 +4,8 @@ import * as path from 'path';
 import { ResourceImpact, fullDiff } from '@aws-cdk/cloudformation-diff';
 import {
   CORPUS_DIR, CorpusTemplate, GuardRules, GuardRun, IMDS_FIELDS, LOCAL_INSTANCE_RULE, Synthesized,
-  changedPaths, consumersOfOldVersions, controlTowerRules, findCorpusTemplates, flatName, guardRules, runCfnGuard, synthesizeIncluded, valueAtPath,
+  changedPaths, consumersOfOldVersions, controlTowerRules, findCorpusTemplates, flatName, guardRules, runCfnGuard, skipCorpusSuite,
+  synthesizeIncluded, valueAtPath,
 } from './corpus-helpers';
 import { EnforcementMode, Imdsv2RuleId } from '../../src';
 import { RESOURCE_TABLE } from '../../src/engine/resource-table';
@@ -79,9 +80,8 @@ interface Outcome {
   readonly error?: string;
 }
 
-if (!HAVE_CORPUS) {
-  console.log(`corpus tests skipped: no corpus at ${CORPUS_DIR}`);
-  test.skip('corpus (absent)', () => undefined);
+if (!HAVE_CORPUS || CANDIDATES.length === 0) {
+  skipCorpusSuite('corpus tests', HAVE_CORPUS ? `no template with an IMDS-bearing resource in ${CORPUS_DIR}` : `no corpus at ${CORPUS_DIR}`);
 } else {
   jest.setTimeout(300_000);
 

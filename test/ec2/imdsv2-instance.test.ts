@@ -122,9 +122,9 @@ describe('Imdsv2Instance', () => {
     test.each([
       [{ httpTokens: ec2.HttpTokens.OPTIONAL }, 'Stack/Web: httpTokens is "optional", expected "required" or unset: any other value lets IMDSv1 answer requests without a token'],
       [{ requireImdsv2: false }, /^Stack\/Web: requireImdsv2 is false, expected true or unset: Imdsv2Instance always requires IMDSv2 tokens/],
-      [{ httpPutResponseHopLimit: 0 }, 'Stack/Web: httpPutResponseHopLimit is 0, expected an integer from 1 to 64'],
-      [{ httpPutResponseHopLimit: 65 }, 'Stack/Web: httpPutResponseHopLimit is 65, expected an integer from 1 to 64'],
-      [{ httpPutResponseHopLimit: 1.5 }, 'Stack/Web: httpPutResponseHopLimit is 1.5, expected an integer from 1 to 64'],
+      [{ httpPutResponseHopLimit: 0 }, 'Stack/Web: httpPutResponseHopLimit must be an integer from 1 to 64, got 0'],
+      [{ httpPutResponseHopLimit: 65 }, 'Stack/Web: httpPutResponseHopLimit must be an integer from 1 to 64, got 65'],
+      [{ httpPutResponseHopLimit: 1.5 }, 'Stack/Web: httpPutResponseHopLimit must be an integer from 1 to 64, got 1.5'],
       [{ containerImdsAccess: true, httpPutResponseHopLimit: 1 }, /^Stack\/Web: httpPutResponseHopLimit is 1 but containerImdsAccess is true, expected 2 or more/],
     ] as Array<[Partial<Imdsv2InstanceProps>, string | RegExp]>)('%j', (extra, message) => {
       // GIVEN

@@ -80,8 +80,8 @@ describe('Imdsv2LaunchTemplate', () => {
   test.each([
     [{ httpTokens: ec2.LaunchTemplateHttpTokens.OPTIONAL }, 'Stack/Lt: httpTokens is "optional", expected "required" or unset: any other value lets IMDSv1 answer requests without a token'],
     [{ httpTokens: ec2.LaunchTemplateHttpTokens.OPTIONAL, requireImdsv2: true }, 'Stack/Lt: httpTokens is "optional", expected "required" or unset'],
-    [{ httpPutResponseHopLimit: 0 }, 'Stack/Lt: httpPutResponseHopLimit is 0, expected an integer from 1 to 64'],
-    [{ httpPutResponseHopLimit: 100 }, 'Stack/Lt: httpPutResponseHopLimit is 100, expected an integer from 1 to 64'],
+    [{ httpPutResponseHopLimit: 0 }, 'Stack/Lt: httpPutResponseHopLimit must be an integer from 1 to 64, got 0'],
+    [{ httpPutResponseHopLimit: 100 }, 'Stack/Lt: httpPutResponseHopLimit must be an integer from 1 to 64, got 100'],
     [{ containerImdsAccess: true, httpPutResponseHopLimit: 1 }, /^Stack\/Lt: httpPutResponseHopLimit is 1 but containerImdsAccess is true, expected 2 or more/],
   ] as Array<[Imdsv2LaunchTemplateProps, string | RegExp]>)('refuses %j', (props, message) => {
     // GIVEN

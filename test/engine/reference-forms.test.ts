@@ -7,7 +7,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { Imdsv2Aspect, Imdsv2ReportEntry, Imdsv2RuleId } from '../../src';
-import { RULE_CATALOG } from '../../src/nag/rule-catalog';
+import { RULE_CATALOG } from '../../src/engine/rule-catalog';
 import { loadInputs } from '../../src/templates/load-templates';
 import { scanTemplates } from '../../src/templates/scan-templates';
 import { Imdsv2Validator } from '../../src/validation/imdsv2-validator';

@@ -76,8 +76,8 @@ describe('Imdsv2DeclarativePolicy document', () => {
   });
 
   test.each([
-    [{ httpPutResponseHopLimit: 0 }, 'httpPutResponseHopLimit is 0, expected an integer from 1 to 64'],
-    [{ httpPutResponseHopLimit: 100 }, 'httpPutResponseHopLimit is 100, expected an integer from 1 to 64'],
+    [{ httpPutResponseHopLimit: 0 }, 'httpPutResponseHopLimit must be an integer from 1 to 64, got 0'],
+    [{ httpPutResponseHopLimit: 100 }, 'httpPutResponseHopLimit must be an integer from 1 to 64, got 100'],
     [{ exceptionMessage: '  ' }, 'exceptionMessage is empty, expected a message or unset'],
   ] as Array<[Imdsv2DeclarativePolicyOptions, string]>)('refuses %p', (options, message) => {
     expect(() => Imdsv2DeclarativePolicy.renderDocument(options)).toThrow(`Imdsv2DeclarativePolicy: ${message}`);

@@ -119,9 +119,9 @@ describe('Imdsv2ServiceControlPolicy document', () => {
   });
 
   test.each([
-    [{ containerHopLimit: 0 }, 'containerHopLimit is 0, expected an integer from 1 to 64'],
-    [{ containerHopLimit: 65 }, 'containerHopLimit is 65, expected an integer from 1 to 64'],
-    [{ containerHopLimit: 2.5 }, 'containerHopLimit is 2.5, expected an integer from 1 to 64'],
+    [{ containerHopLimit: 0 }, 'containerHopLimit must be an integer from 1 to 64, got 0'],
+    [{ containerHopLimit: 65 }, 'containerHopLimit must be an integer from 1 to 64, got 65'],
+    [{ containerHopLimit: 2.5 }, 'containerHopLimit must be an integer from 1 to 64, got 2.5'],
     [{ breakGlassPrincipalArns: ['ImdsBreakGlass'] }, 'breakGlassPrincipalArns[0] is "ImdsBreakGlass", expected an IAM or STS principal ARN (wildcards allowed), such as "arn:aws:iam::*:role/ImdsBreakGlass"'],
     [{ breakGlassPrincipalArns: ['arn:aws:s3:::bucket'] }, 'breakGlassPrincipalArns[0] is "arn:aws:s3:::bucket", expected an IAM or STS principal ARN'],
     [{ breakGlassPrincipalArns: ['arn:aws:iam::*:role/A', 'arn:aws:iam::*:role/A'] }, 'breakGlassPrincipalArns has duplicates, expected each ARN once'],

@@ -200,7 +200,7 @@ describe('InstanceMetadataDefaults', () => {
 
   test.each([0, 65, 1.5, -1])('refuses hop limit %p', (hopLimit) => {
     expect(() => synth({ httpPutResponseHopLimit: hopLimit })).toThrow(
-      `InstanceMetadataDefaults Stack/Defaults: httpPutResponseHopLimit is ${hopLimit}, expected an integer from 1 to 64`);
+      `InstanceMetadataDefaults Stack/Defaults: httpPutResponseHopLimit must be an integer from 1 to 64, got ${hopLimit}`);
   });
 
   test('refuses a second one in the same stack', () => {

@@ -242,7 +242,7 @@ describe('Imdsv2PropertyInjectors', () => {
   });
 
   test.each([0, 65, 1.5])('refuses httpPutResponseHopLimit %p', (hopLimit) => {
-    const message = `Imdsv2PropertyInjectorProps: httpPutResponseHopLimit is ${hopLimit}, expected an integer from 1 to 64`;
+    const message = `Imdsv2PropertyInjectorProps: httpPutResponseHopLimit must be an integer from 1 to 64, got ${hopLimit}`;
     expect(() => Imdsv2PropertyInjectors.applyTo(new App(), { httpPutResponseHopLimit: hopLimit })).toThrow(message);
     expect(() => new Imdsv2InstancePropertyInjector({ httpPutResponseHopLimit: hopLimit })).toThrow(message);
     expect(() => new Imdsv2LaunchTemplatePropertyInjector({ httpPutResponseHopLimit: hopLimit })).toThrow(message);

@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import { Imdsv2RuleId } from '../../src';
-import { RULE_CATALOG } from '../../src/nag/rule-catalog';
+import { RULE_CATALOG } from '../../src/engine/rule-catalog';
 
 describe('RULES.md', () => {
   const rulesMd = fs.readFileSync(path.join(__dirname, '..', '..', 'RULES.md'), 'utf8');

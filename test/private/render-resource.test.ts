@@ -66,10 +66,16 @@ describe('renderedProperties', () => {
       expect(JSON.stringify(userData)).toContain('echo hardened');
     });
 
-  test('fails loudly, naming the resource, if the internal disappears', () => {
+  test('GIVEN the internal gone THEN the same properties through the fallback, and a warning on the stack', () => {
+    // GIVEN an instance whose _toCloudFormation is gone (the whole-render internal)
     const stack = new Stack(new App(), 'S');
-    const instance = new ec2.CfnInstance(stack, 'I', {});
+    const instance = new ec2.CfnInstance(stack, 'I', { imageId: 'ami-1', metadataOptions: { httpTokens: 'optional' } });
+    instance.addPropertyOverride('MetadataOptions.HttpPutResponseHopLimit', 2);
+    const want = renderedProperties(instance);
     (instance as any)._toCloudFormation = undefined;
-    expect(() => renderedProperties(instance)).toThrow('cdk-imdsv2: aws-cdk-lib no longer has CfnResource._toCloudFormation(); cannot read S/I');
+    // WHEN / THEN
+    expect(renderedProperties(instance)).toEqual(want);
+    expect(want).toEqual({ ImageId: 'ami-1', MetadataOptions: { HttpTokens: 'optional', HttpPutResponseHopLimit: 2 } });
+    expect(stack.node.metadata.map((m) => String(m.data)).filter((d) => d.includes('CfnResource._toCloudFormation()'))).toHaveLength(1);
   });
 });

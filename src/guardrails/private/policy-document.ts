@@ -1,6 +1,7 @@
 // Shared, not exported from the package: rendering and size-checking of the documents
 // that AWS Organizations stores (service control policies, declarative policies).
 import { Token } from 'aws-cdk-lib';
+import { checkHopLimit } from '../../engine/hop-limit';
 
 /** AWS Organizations' maximum size of a service control policy document. */
 export const SCP_MAX_CHARACTERS = 5120;
@@ -53,12 +54,10 @@ export function assertLiteral(who: string, name: string, value: string | number)
   }
 }
 
-/** Throw unless `hopLimit` is an integer from 1 to 64. */
+/** Throw unless `hopLimit` is an integer from 1 to 64 or a token. */
 export function assertHopLimit(who: string, name: string, hopLimit: number): void {
   if (Token.isUnresolved(hopLimit)) return;
-  if (!Number.isInteger(hopLimit) || hopLimit < 1 || hopLimit > 64) {
-    throw new Error(`${who}: ${name} is ${hopLimit}, expected an integer from 1 to 64`);
-  }
+  checkHopLimit(who, name, hopLimit);
 }
 
 /** The path a construct will have once created, for messages thrown before it exists. */

@@ -1,4 +1,4 @@
-import { Imdsv2RuleId } from '../engine/rule-id';
+import { Imdsv2RuleId } from './rule-id';
 
 /** How serious a broken rule is, in every check-only front door. */
 export enum RuleSeverity {
@@ -105,18 +105,4 @@ export function selectRules(owner: string, rules: readonly Imdsv2RuleId[] | unde
     }
   }
   return new Set(rules);
-}
-
-/** Check a hop limit prop the way Imdsv2Aspect does: an integer from 1 to 64. */
-export function checkHopLimit(owner: string, name: string, value: number | undefined, defaultValue: number): number {
-  const v = value ?? defaultValue;
-  if (typeof v !== 'number' || !Number.isInteger(v) || v < 1 || v > 64) {
-    throw new Error(`${owner}: ${name} must be an integer from 1 to 64, got ${v}`);
-  }
-  return v;
-}
-
-/** Check the host hop limit prop, whose default is no host policy (undefined). */
-export function checkHostHopLimit(owner: string, name: string, value: number | undefined): number | undefined {
-  return value === undefined ? undefined : checkHopLimit(owner, name, value, value);
 }

@@ -6,10 +6,10 @@
 // rule or an ignored type answered as acknowledged is left unchanged by REWRITE and
 // reported by nobody, exactly as a `Validations.of(app).acknowledge()` would be, without a
 // second code path in the engine.
-import { PropertyPath } from '../engine/json';
-import { ResourceLookup, ResourceView } from '../engine/model';
-import { RESOURCE_TABLE } from '../engine/resource-table';
-import { Imdsv2RuleId } from '../engine/rule-id';
+import { PropertyPath } from './json';
+import { ResourceLookup, ResourceView } from './model';
+import { RESOURCE_TABLE } from './resource-table';
+import { Imdsv2RuleId } from './rule-id';
 
 /** What a front door was told to leave alone, app-wide. */
 export interface OptOuts {
