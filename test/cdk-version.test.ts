@@ -41,3 +41,46 @@ describe('the aws-cdk-lib under test', () => {
     expect(require.resolve('cdk-nag').startsWith(path.join(expected, 'cdk-nag'))).toBe(true);
   });
 });
+
+// aws-cdk-lib >= 2.262 checks every template against the CloudFormation schemas on synth.
+// The newest-cdk run turns that off (CDK_VALIDATION=false: it costs a second per test file
+// and prints a warning per hard-coded AMI), except here: what the aspect writes must pass it.
+const [major, minor] = loaded['aws-cdk-lib'].split('.').map(Number);
+const hasBuiltinValidation = major > 2 || (major === 2 && minor >= 262);
+
+(hasBuiltinValidation ? test : test.skip)('what Imdsv2Aspect writes adds no finding of aws-cdk-lib\'s built-in CloudFormation validation', () => {
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { App, Stack } = require('aws-cdk-lib');
+  const ec2 = require('aws-cdk-lib/aws-ec2');
+  const autoscaling = require('aws-cdk-lib/aws-autoscaling');
+  const { Imdsv2Aspect } = require('../src');
+  const { pluginReport } = require('./validation-report');
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  const saved = process.env.CDK_VALIDATION;
+  process.env.CDK_VALIDATION = 'true';
+  try {
+    const findings = (withAspect: boolean): string[] => {
+      const outdir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'imdsv2-cfn-validate-'));
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
+      const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0 });
+      new ec2.Instance(stack, 'Box', { vpc, instanceType: new ec2.InstanceType('t3.micro'), machineImage: ec2.MachineImage.latestAmazonLinux2023() });
+      new ec2.CfnLaunchTemplate(stack, 'Lt', { launchTemplateData: { metadataOptions: { httpTokens: 'optional', httpPutResponseHopLimit: 5 } } });
+      // 'ami-1' is not an image id: a finding the validation always reports, so it is seen to run.
+      new ec2.CfnInstance(stack, 'Raw', { imageId: 'ami-1', metadataOptions: { httpTokens: 'optional' } });
+      new autoscaling.AutoScalingGroup(stack, 'Asg', {
+        vpc, instanceType: new ec2.InstanceType('t3.micro'), machineImage: ec2.MachineImage.latestAmazonLinux2023(),
+      });
+      if (withAspect) Imdsv2Aspect.applyTo(app);
+      app.synth();
+      const report = pluginReport(outdir, 'CloudFormation Validate');
+      return report.violations.map((v: { ruleName: string; constructPath?: string }) => `${v.ruleName} ${v.constructPath}`).sort();
+    };
+    const without = findings(false);
+    expect(without).toContain('E1152 S/Raw');
+    expect(findings(true)).toEqual(without);
+  } finally {
+    if (saved === undefined) delete process.env.CDK_VALIDATION;
+    else process.env.CDK_VALIDATION = saved;
+  }
+});
