@@ -15,25 +15,40 @@ export function planInstanceLink(plan: ResourcePlan, l: TemplateLink, lookup: Re
   const lt = l.target;
   const name = `launch template ${lt.view.logicalId}`;
   const reopened = reopensDisabledEndpoint(plan, lt);
-  if (!lt.compliantAsWritten || l.version.kind === 'unknown' || reopened) {
+  if (!lt.compliantAsWritten && !reopened && l.version.kind !== 'unknown' && closedButForHopLimit(lt)) {
+    // The template requires tokens and only its hop limit is out of policy: that is what
+    // the instance inherits, and what its own MetadataOptions close (no interruption).
+    plan.compliantAsWritten = false;
+    planInheritedHopLimit(plan, lt, lookup, policy);
+  } else if (!lt.compliantAsWritten || l.version.kind === 'unknown' || reopened) {
     plan.compliantAsWritten = false;
     closeInstanceThroughOwnOptions(plan, l.version.kind === 'unknown'
       ? `the version of ${name} it launches from is decided at deploy time`
       : reopened ?? `${name} it launches from leaves IMDSv1 reachable`, lookup, policy);
   }
-  if (reopened) {
-    // The template's hop limit was never checked (no IMDS there); now it is the instance's.
-    const ltHop = lt.adapter.settings!.read(lt.view).hopLimit;
-    const own = plan.adapter.settings!.read(plan.view);
-    if (own.hopLimit === undefined && typeof ltHop === 'number') {
-      const change: { hopLimit?: number } = {};
-      planHopLimit(plan, { hopLimit: ltHop }, false, change, false, lookup, policy);
-      applyOwnChange(plan, plan.adapter.settings!, change, lookup, policy);
-    }
-  }
+  // The template's hop limit was never checked (no IMDS there); now it is the instance's.
+  if (reopened) planInheritedHopLimit(plan, lt, lookup, policy);
   if (lt.changed && followsLatest(l)) {
     plan.impact = worst(plan.impact, Impact.REPLACEMENT); // only reached with allowReplacement
   }
+}
+
+/** A template whose tokens are required (or endpoint off), readable, and whose only fault is elsewhere. */
+function closedButForHopLimit(lt: ResourcePlan): boolean {
+  const carrier = lt.adapter.settings!;
+  if (carrier.isOpaque(lt.view)) return false;
+  const state = carrier.read(lt.view);
+  return state.httpTokens === 'required' || state.httpEndpoint === 'disabled';
+}
+
+/** The template's hop limit, judged as the instance's own when the instance sets none. */
+function planInheritedHopLimit(plan: ResourcePlan, lt: ResourcePlan, lookup: ResourceLookup, policy: EnginePolicy): void {
+  const ltHop = lt.adapter.settings!.read(lt.view).hopLimit;
+  const own = plan.adapter.settings!.read(plan.view);
+  if (own.hopLimit !== undefined || typeof ltHop !== 'number') return;
+  const change: { hopLimit?: number } = {};
+  planHopLimit(plan, { hopLimit: ltHop }, false, change, false, lookup, policy);
+  applyOwnChange(plan, plan.adapter.settings!, change, lookup, policy);
 }
 
 /**
