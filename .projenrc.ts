@@ -29,6 +29,8 @@ const project = new awscdk.AwsCdkConstructLibrary({
   // with the secrets named in docs/releasing.md.
   release: true,
   releaseToNpm: true,
+  // commit-and-tag-version 13 needs Node >= 22; the workflows run Node 20 (minNodeVersion).
+  bumpPackage: 'commit-and-tag-version@^12',
   publishToPypi: { distName: 'cdk-imdsv2', module: 'cdk_imdsv2' },
   publishToMaven: {
     javaPackage: 'io.github.cdkimdsv2',
