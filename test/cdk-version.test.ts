@@ -1,4 +1,5 @@
 import * as fs from 'fs';
+import * as os from 'os';
 import * as path from 'path';
 
 // Which aws-cdk-lib the suite runs against: the lock file's (our declared minimum) under
@@ -60,7 +61,7 @@ const hasBuiltinValidation = major > 2 || (major === 2 && minor >= 262);
   process.env.CDK_VALIDATION = 'true';
   try {
     const findings = (withAspect: boolean): string[] => {
-      const outdir = fs.mkdtempSync(path.join(require('os').tmpdir(), 'imdsv2-cfn-validate-'));
+      const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'imdsv2-cfn-validate-'));
       const app = new App({ outdir });
       const stack = new Stack(app, 'S', { env: { account: '111111111111', region: 'eu-west-1' } });
       const vpc = new ec2.Vpc(stack, 'Vpc', { natGateways: 0 });
