@@ -463,7 +463,8 @@ export class Imdsv2Aspect implements IAspect {
 
   private actionOf(f: FinalVerdict): Imdsv2Action {
     const v = f.verdict;
-    if (!f.applied && v.compliantAsWritten && v.findings.length === 0) return Imdsv2Action.COMPLIANT;
+    // An acknowledged rule (an advisory hop limit chosen in code, say) is said, not hidden as compliant.
+    if (!f.applied && v.compliantAsWritten && v.findings.length === 0 && v.acknowledged.length === 0) return Imdsv2Action.COMPLIANT;
     if (!f.applied && v.findings.length === 0 && v.acknowledgedThroughSource) return Imdsv2Action.ACKNOWLEDGED;
     if (f.open.length > 0) {
       if (this.mode === EnforcementMode.REJECT && f.open.some((x) => !x.advisory)) return Imdsv2Action.REJECTED;

@@ -242,6 +242,47 @@ describe('the jsii runtime, driven as the Python runtime drives it', () => {
     })]);
   }));
 
+  test('Imdsv2Rules.acknowledge is honoured by Imdsv2Aspect.applyTo, Imdsv2Checks and Imdsv2Validator alike, as a Python app calls them', () => traced(async () => {
+    // GIVEN (Python):
+    //   legacy = ec2.Instance(stack, "Legacy", vpc=vpc, instance_type=..., machine_image=...)
+    //   Imdsv2Rules.acknowledge(legacy, Imdsv2Rules.TOKENS_REQUIRED, "vendor agent reads IMDSv1 until 2027")
+    //   Validations.of(app).add_plugins(Imdsv2Checks(), Imdsv2Validator())
+    //   aspect = Imdsv2Aspect.apply_to(app, mode=EnforcementMode.REPORT)
+    const build = async (acknowledged: boolean) => {
+      const { app, stack, vpc, outdir } = await appWithVpc();
+      const legacy = await kernel.create(`${EC2}.Instance`, [stack, 'Legacy', struct(`${EC2}.InstanceProps`, { ...await instanceBasics(vpc) })]);
+      if (acknowledged) {
+        const ruleId = await kernel.sget('cdk-imdsv2.Imdsv2Rules', 'TOKENS_REQUIRED');
+        await kernel.sinvoke('cdk-imdsv2.Imdsv2Rules', 'acknowledge', [legacy, ruleId, 'vendor agent reads IMDSv1 until 2027']);
+      }
+      const checks = await kernel.create('cdk-imdsv2.Imdsv2Checks', [null]);
+      const validator = await kernel.create('cdk-imdsv2.Imdsv2Validator', [null]);
+      await kernel.invoke(await kernel.sinvoke('aws-cdk-lib.Validations', 'of', [app]), 'addPlugins', [checks, validator]);
+      const aspect = await kernel.sinvoke('cdk-imdsv2.Imdsv2Aspect', 'applyTo', [app, struct('cdk-imdsv2.Imdsv2AspectProps', {
+        mode: enumValue('cdk-imdsv2.EnforcementMode', 'REPORT'),
+      })]);
+      const synth = await kernel.invoke(app, 'synth', []).then(() => undefined, (e: Error) => e);
+      const entries = [];
+      for (const ref of await kernel.get(aspect, 'entries')) entries.push(await readStruct(ref, 'cdk-imdsv2.Imdsv2ReportEntry'));
+      return { synth, entries, outdir };
+    };
+
+    // WHEN
+    const open = await build(false);
+    const acknowledged = await build(true);
+
+    // THEN: without the acknowledgement both plugins fail synthesis on the instance …
+    expect(open.synth).toBeInstanceOf(KernelError);
+    expect(open.synth!.message).toMatch(/Validation failed/);
+    const report = fs.readFileSync(path.join(open.outdir, 'policy-validation-report.json'), 'utf-8');
+    expect(report).toMatch(/Imdsv2Checks/);
+    expect(report).toMatch(/Imdsv2Validator/);
+    expect(open.entries).toEqual([expect.objectContaining({ action: enumValue('cdk-imdsv2.Imdsv2Action', 'REPORTED') })]);
+    // … and with it, synthesis passes every front door, and the aspect says why
+    expect(acknowledged.synth).toBeUndefined();
+    expect(acknowledged.entries).toEqual([expect.objectContaining({ action: enumValue('cdk-imdsv2.Imdsv2Action', 'ACKNOWLEDGED') })]);
+  }));
+
   test('Imdsv2Rules.acknowledge with the enum member name Python would pass fails, naming the valid ids', () => traced(async () => {
     // GIVEN (Python): Imdsv2Rules.acknowledge(stack, "TOKENS_REQUIRED", "...")
     const { stack } = await appWithVpc();
