@@ -3,6 +3,7 @@ import { TemplateResources } from './template-resources';
 import { analyze } from '../engine/analyze';
 import { Finding, Patch, ResourceVerdict } from '../engine/model';
 import { NO_OPT_OUTS, OptOuts, withOptOuts } from '../engine/opt-outs';
+import { adapterFor } from '../engine/resource-table';
 import { RuleSeverity, ruleDoc } from '../engine/rule-catalog';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
@@ -114,10 +115,7 @@ export function locationOf(finding: Finding, patches: readonly Patch[]): string 
   return match ? ['Properties', ...pathOf(match)].join('/') : 'Properties';
 }
 
+/** Where the type keeps user data (its adapter's `scripts`); 'UserData' when it does not say. */
 function userDataPath(type: string): string {
-  switch (type) {
-    case 'AWS::EC2::LaunchTemplate': return 'LaunchTemplateData/UserData';
-    case 'AWS::EC2::SpotFleet': return 'SpotFleetRequestConfigData/LaunchSpecifications';
-    default: return 'UserData';
-  }
+  return adapterFor(type)?.scripts?.location ?? 'UserData';
 }
