@@ -66,7 +66,11 @@ export interface ResourceAdapter {
 
 /** What other resources launch from (see `ResourceAdapter.launchSource`). */
 export type LaunchSource =
-  /** A launch template: `namePath` is its name property, which consumers may name it by. */
+  /**
+   * A launch template: `namePath` is its name property, which consumers may name it by.
+   * Its versions are read as EC2's are (the only launch template CloudFormation has):
+   * '$Latest' / '$Default', or its LatestVersionNumber / DefaultVersionNumber attributes.
+   */
   | { readonly kind: 'launch-template'; readonly namePath: PropertyPath }
   | { readonly kind: 'launch-configuration' };
 
@@ -132,6 +136,11 @@ export interface SettingsCarrier {
   readonly changeImpact: Impact;
   /** True when writing them replaces the resource itself (a launch configuration). */
   readonly replacesResource?: boolean;
+  /**
+   * The last key of the path `write` sets a hop limit at (undefined: no hop limit), so a
+   * front door tells a hop-limit patch from a tokens patch (the CLI's finding location).
+   */
+  readonly hopLimitKey?: string;
   read(view: ResourceView): MetadataState;
   /** True when the settings object itself is an intrinsic: nothing can be merged into it. */
   isOpaque(view: ResourceView): boolean;
@@ -182,6 +191,7 @@ export function metadataOptionsCarrier(base: PropertyPath, changeImpact: Impact,
   return {
     supportsHopLimit: true,
     changeImpact,
+    hopLimitKey: 'HttpPutResponseHopLimit',
     read: (view) => ({
       httpTokens: normalizeTokens(stringAt(view.properties, [...base, 'HttpTokens'])),
       hopLimit: numberAt(view.properties, [...base, 'HttpPutResponseHopLimit']),

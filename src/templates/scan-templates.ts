@@ -98,13 +98,15 @@ export function scanTemplates(templates: readonly TemplateFile[], policy: ScanPo
 export function locationOf(finding: Finding, patches: readonly Patch[]): string {
   const own = patches.filter((p) => p.resource.key === finding.resource.key);
   const pathOf = (p: Patch) => p.kind === 'attach-launch-template' ? p.specPath : p.path;
+  // Which key a hop limit is written at is the carrier's (MetadataOptions: HttpPutResponseHopLimit).
+  const hopKey = adapterFor(finding.resource.type)?.settings?.hopLimitKey;
   let match: Patch | undefined;
   switch (finding.ruleId) {
     case Imdsv2RuleId.TOKENS_REQUIRED:
-      match = own.find((p) => p.kind === 'attach-launch-template' || (p.kind === 'set' && p.path[p.path.length - 1] !== 'HttpPutResponseHopLimit'));
+      match = own.find((p) => p.kind === 'attach-launch-template' || (p.kind === 'set' && p.path[p.path.length - 1] !== hopKey));
       break;
     case Imdsv2RuleId.HOP_LIMIT:
-      match = own.find((p) => p.kind === 'set' && p.path[p.path.length - 1] === 'HttpPutResponseHopLimit');
+      match = own.find((p) => p.kind === 'set' && hopKey !== undefined && p.path[p.path.length - 1] === hopKey);
       break;
     case Imdsv2RuleId.STALE_VERSION:
       match = own.find((p) => p.kind === 'follow-latest');
