@@ -2,6 +2,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { CfnLaunchTemplate } from 'aws-cdk-lib/aws-ec2';
 import { Json, PropertyPath, isIntrinsic } from '../engine/json';
 import { Patch, ResourceView } from '../engine/model';
+import { adapterFor } from '../engine/resource-table';
 
 /**
  * A patch that writes one path (`set`, or `follow-latest`), as applied, with what was at
@@ -50,9 +51,9 @@ export function applyPatch(
       const spec = patch.specPath.join('.');
       resource.addPropertyOverride(`${spec}.${patch.idKey}`, template.ref);
       resource.addPropertyOverride(`${spec}.${patch.versionKey}`, template.attrLatestVersionNumber);
-      if (resource.cfnResourceType === 'AWS::EKS::Nodegroup') {
-        // EKS cannot add a launch template to a node group in place: a new logical id
-        // makes CloudFormation create the new group before it deletes the old one.
+      if (adapterFor(resource.cfnResourceType)?.withoutLaunchTemplate?.(patch.resource)?.needsNewLogicalId) {
+        // The service cannot take a launch template in place (EKS): a new logical id
+        // makes CloudFormation create the new resource before it deletes the old one.
         resource.overrideLogicalId(`${patch.resource.logicalId}Imdsv2`);
       }
       return undefined;

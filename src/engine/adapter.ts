@@ -19,8 +19,29 @@ export interface ResourceAdapter {
   readonly fieldsRead?: Readonly<Record<string, readonly string[]>>;
   /** The IMDS settings the resource carries itself, if it has any. */
   readonly settings?: SettingsCarrier;
+  /**
+   * What other resources launch from it, when it is such a source: a launch template (named
+   * by consumers' `launchTemplates` specs, found by name too, re-versioned when it changes,
+   * which the cascade stage checks) or a launch configuration (named by consumers'
+   * `launchConfigurationPath`). The link and cascade stages ask this, not the type name.
+   */
+  readonly launchSource?: LaunchSource;
   /** Where it names a launch configuration (Auto Scaling groups). */
   readonly launchConfigurationPath?: PropertyPath;
+  /**
+   * True when its own settings win over those of the launch template it launches from,
+   * field by field (an EC2 instance): an open or unknown template is then closed through
+   * the resource's own settings (no interruption), never by changing the template's
+   * version, and its own HttpEndpoint can re-enable what the template disabled. Needs
+   * `settings`. Without it, a consumer is as open as its template.
+   */
+  readonly ownSettingsWinOverTemplate?: boolean;
+  /**
+   * Where the scripts that run on its instances (user data) are, for the user-data rule
+   * (Imdsv2-UserDataV1). Absent: the resource carries no user data of its own (its
+   * launch template does, or the service writes it); cfn-init metadata is read anyway.
+   */
+  readonly scripts?: ScriptLocations;
   /** The launch templates it launches from (UNRESOLVED when the list itself is an intrinsic). */
   launchTemplates?(view: ResourceView): LaunchTemplateUse[] | Unresolved;
   /**
@@ -41,6 +62,55 @@ export interface ResourceAdapter {
    * so a fix that replaces it is never applied, whatever allowReplacement says.
    */
   customName?(view: ResourceView): CustomName | undefined;
+}
+
+/** What other resources launch from (see `ResourceAdapter.launchSource`). */
+export type LaunchSource =
+  /**
+   * A launch template: `namePath` is its name property, which consumers may name it by.
+   * Its versions are read as EC2's are (the only launch template CloudFormation has):
+   * '$Latest' / '$Default', or its LatestVersionNumber / DefaultVersionNumber attributes.
+   */
+  | { readonly kind: 'launch-template'; readonly namePath: PropertyPath }
+  | { readonly kind: 'launch-configuration' };
+
+/** Where a resource keeps user data (see `ResourceAdapter.scripts`). */
+export interface ScriptLocations {
+  /**
+   * The top-level properties that hold them: a front door renders these (besides
+   * `properties`) and hands them to `userDataFindings`. The aspect renders them through
+   * `fieldsRead` too: a struct named there must list the fields user data is read from.
+   */
+  readonly properties: readonly string[];
+  /**
+   * Where a user-data finding is shown, under `Properties/` (e.g. `LaunchTemplateData/UserData`):
+   * the CLI's and the nag pack's location of the finding.
+   */
+  readonly location: string;
+  /**
+   * The user data values in `properties` (the resource's Properties, or at least those
+   * named above), each with its label for messages ('user data', 'LaunchSpecifications[0] user data').
+   */
+  userData(properties: Readonly<Record<string, Json>>): LabelledUserData[];
+}
+
+/** One user data value and how a message names it. */
+export interface LabelledUserData {
+  readonly label: string;
+  readonly value: Json;
+}
+
+/** `scripts` of a resource whose user data is the property at `path` (labelled 'user data'). */
+export function userDataAt(path: PropertyPath): ScriptLocations {
+  return {
+    properties: [path[0]],
+    location: path.join('/'),
+    userData: (properties) => {
+      let value: Json = properties;
+      for (const step of path) value = isPlainObject(value) ? value[step] : undefined;
+      return [{ label: 'user data', value }];
+    },
+  };
 }
 
 /** A custom physical name, and what to do about a fix that would replace the resource. */
@@ -66,6 +136,11 @@ export interface SettingsCarrier {
   readonly changeImpact: Impact;
   /** True when writing them replaces the resource itself (a launch configuration). */
   readonly replacesResource?: boolean;
+  /**
+   * The last key of the path `write` sets a hop limit at (undefined: no hop limit), so a
+   * front door tells a hop-limit patch from a tokens patch (the CLI's finding location).
+   */
+  readonly hopLimitKey?: string;
   read(view: ResourceView): MetadataState;
   /** True when the settings object itself is an intrinsic: nothing can be merged into it. */
   isOpaque(view: ResourceView): boolean;
@@ -91,6 +166,17 @@ export interface MissingLaunchTemplate {
   readonly blocker?: string;
   /** What the service does without one, for messages. */
   readonly serviceDefault: string;
+  /**
+   * How attaching one replaces the resource, for messages, when `impact` is a replacement
+   * and 'replaces it on deploy' does not say it (EKS: 'cannot be done in place: …').
+   */
+  readonly replacedHow?: string;
+  /**
+   * True when the service refuses to attach one in place, so the aspect gives the resource
+   * a new logical id: CloudFormation then creates the new resource before it deletes the
+   * old one (EKS node groups). Only applied when replacement is allowed.
+   */
+  readonly needsNewLogicalId?: boolean;
 }
 
 /** A type-specific problem: IMDSv1 open in a way only a person can fix. */
@@ -105,6 +191,7 @@ export function metadataOptionsCarrier(base: PropertyPath, changeImpact: Impact,
   return {
     supportsHopLimit: true,
     changeImpact,
+    hopLimitKey: 'HttpPutResponseHopLimit',
     read: (view) => ({
       httpTokens: normalizeTokens(stringAt(view.properties, [...base, 'HttpTokens'])),
       hopLimit: numberAt(view.properties, [...base, 'HttpPutResponseHopLimit']),

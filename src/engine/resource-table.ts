@@ -19,7 +19,7 @@ import { sageMakerNotebookInstance } from './adapters/sagemaker-notebook-instanc
  * it (one file each in ./adapters). A front door filters resources on this map first:
  * one lookup per resource decides whether the engine looks at it at all.
  */
-export const RESOURCE_TABLE: ReadonlyMap<string, ResourceAdapter> = new Map([
+const TABLE = new Map<string, ResourceAdapter>([
   ec2Instance,
   ec2LaunchTemplate,
   autoScalingLaunchConfiguration,
@@ -36,6 +36,35 @@ export const RESOURCE_TABLE: ReadonlyMap<string, ResourceAdapter> = new Map([
   elasticBeanstalkConfigurationTemplate,
 ].map((a) => [a.type, a]));
 
+export const RESOURCE_TABLE: ReadonlyMap<string, ResourceAdapter> = TABLE;
+
 export function adapterFor(type: string): ResourceAdapter | undefined {
   return RESOURCE_TABLE.get(type);
+}
+
+/**
+ * Runs `fn` with `adapters` in the table, each as one more row, then takes them out again
+ * (also when `fn` throws or its promise rejects). For tests only: it proves that a new
+ * resource type is one adapter and one row (test/engine/toy-adapter.test.ts). Not part of
+ * the package's API (src/index.ts does not export the engine), and it refuses to replace
+ * a real row, so a test cannot change what a shipped type does.
+ *
+ * @internal
+ */
+export function withAdaptersForTest<T>(adapters: readonly ResourceAdapter[], fn: () => T): T {
+  for (const a of adapters) {
+    if (TABLE.has(a.type)) throw new Error(`${a.type} is in the resource table already`);
+  }
+  for (const a of adapters) TABLE.set(a.type, a);
+  const restore = () => adapters.forEach((a) => TABLE.delete(a.type));
+  let result: T;
+  try {
+    result = fn();
+  } catch (e) {
+    restore();
+    throw e;
+  }
+  if (result instanceof Promise) return result.finally(restore) as unknown as T;
+  restore();
+  return result;
 }

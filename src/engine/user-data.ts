@@ -1,6 +1,7 @@
 import { gunzipSync } from 'zlib';
 import { Json, isIntrinsic, isPlainObject } from './json';
 import { Finding, ResourceView } from './model';
+import { adapterFor } from './resource-table';
 import { Imdsv2RuleId } from './rule-id';
 
 /**
@@ -13,7 +14,7 @@ import { Imdsv2RuleId } from './rule-id';
 
 /** The scripts of one resource, as a front door hands them over. */
 export interface InstanceScripts {
-  /** The resource's CloudFormation Properties: at least the ones named in USER_DATA_PROPERTIES. */
+  /** The resource's CloudFormation Properties: at least the ones `scriptPropertiesOf` names. */
   readonly properties: Json;
   /** The resource's CloudFormation Metadata (AWS::CloudFormation::Init lives there). */
   readonly metadata?: Json;
@@ -29,13 +30,14 @@ export interface ImdsV1Call {
   readonly powershell: boolean;
 }
 
-/** Top-level properties that hold user data, per resource type. */
-export const USER_DATA_PROPERTIES: Readonly<Record<string, readonly string[]>> = {
-  'AWS::EC2::Instance': ['UserData'],
-  'AWS::EC2::LaunchTemplate': ['LaunchTemplateData'],
-  'AWS::AutoScaling::LaunchConfiguration': ['UserData'],
-  'AWS::EC2::SpotFleet': ['SpotFleetRequestConfigData'],
-};
+/**
+ * The top-level properties of a resource of `type` that hold user data, or undefined when
+ * it carries none of its own: what a front door renders for the user-data rule. Each
+ * adapter says it (`scripts`), so a new type needs no entry here.
+ */
+export function scriptPropertiesOf(type: string): readonly string[] | undefined {
+  return adapterFor(type)?.scripts?.properties;
+}
 
 const CFN_INIT = 'AWS::CloudFormation::Init';
 
@@ -76,21 +78,8 @@ interface Script {
 function scriptsOf(type: string, scripts: InstanceScripts): Script[] {
   const found: Script[] = [];
   const props = isPlainObject(scripts.properties) ? scripts.properties : {};
-  const userData = (value: Json, label: string) => found.push(...render(value, label, true));
-  switch (type) {
-    case 'AWS::EC2::Instance':
-    case 'AWS::AutoScaling::LaunchConfiguration':
-      userData(props.UserData, 'user data');
-      break;
-    case 'AWS::EC2::LaunchTemplate':
-      if (isPlainObject(props.LaunchTemplateData)) userData(props.LaunchTemplateData.UserData, 'user data');
-      break;
-    case 'AWS::EC2::SpotFleet': {
-      const specs = isPlainObject(props.SpotFleetRequestConfigData) ? props.SpotFleetRequestConfigData.LaunchSpecifications : undefined;
-      if (Array.isArray(specs)) specs.forEach((s, i) => isPlainObject(s) && userData(s.UserData, `LaunchSpecifications[${i}] user data`));
-      break;
-    }
-  }
+  // Where user data lives is the adapter's knowledge (its `scripts`); user data is read the same for every type.
+  for (const { value, label } of adapterFor(type)?.scripts?.userData(props) ?? []) found.push(...render(value, label, true));
   const init = isPlainObject(scripts.metadata) ? scripts.metadata[CFN_INIT] : undefined;
   if (isPlainObject(init)) found.push(...cfnInitScripts(init));
   return found;

@@ -9,7 +9,7 @@ import { ResourceLookup, ResourceView } from '../engine/model';
 import { parseReference } from '../engine/references';
 import { adapterFor } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
-import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
+import { InstanceScripts, scriptPropertiesOf } from '../engine/user-data';
 
 /**
  * The CDK side of the engine: turns CfnResources of an app into ResourceViews (each
@@ -50,7 +50,7 @@ export class AppResources implements ResourceLookup {
     const logicalId = this.logicalIdOf(resource);
     // One render per resource, of only what the engine reads and, for the user-data rule,
     // the scripts: resolving the other properties is most of what a render costs.
-    const scripts = USER_DATA_PROPERTIES[resource.cfnResourceType];
+    const scripts = scriptPropertiesOf(resource.cfnResourceType);
     const all = rendered ?? renderedProperties(resource, readPropertiesOf(adapter.properties, scripts), adapter.fieldsRead);
     const properties = pick(all, adapter.properties);
     if (scripts !== undefined) this.scriptProperties.set(resource, pick(all, scripts));
@@ -168,6 +168,9 @@ export class AppResources implements ResourceLookup {
  */
 function settledByRequireImdsv2Aspect(resource: CfnResource): string | undefined {
   const owner = resource.node.scope;
+  // Not per CloudFormation type (so not an adapter's): this is about one aws-cdk-lib L2
+  // class and the aspect it registers. The type check keeps it to the instance's own
+  // CfnInstance, not other resources in its scope.
   if (resource.cfnResourceType !== 'AWS::EC2::Instance' || !(owner instanceof Instance)) return undefined;
   for (let scope: IConstruct | undefined = owner; scope; scope = scope.node.scope) {
     if (Aspects.of(scope).all.some((a) => a instanceof InstanceRequireImdsv2Aspect)) {

@@ -1,6 +1,6 @@
 import { CfnResource } from 'aws-cdk-lib';
 import { resolveWithoutTrace } from './render-resource';
-import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
+import { InstanceScripts, scriptPropertiesOf } from '../engine/user-data';
 
 const CFN_INIT = 'AWS::CloudFormation::Init';
 
@@ -19,7 +19,7 @@ export interface SynthesizedResource {
 export function synthesizedScriptsOf(resource: CfnResource, synthesized: SynthesizedResource): InstanceScripts {
   const init = synthesized.Metadata?.[CFN_INIT];
   return {
-    properties: USER_DATA_PROPERTIES[resource.cfnResourceType] !== undefined ? synthesized.Properties ?? {} : {},
+    properties: scriptPropertiesOf(resource.cfnResourceType) !== undefined ? synthesized.Properties ?? {} : {},
     metadata: init === undefined ? undefined : { [CFN_INIT]: init },
   };
 }

@@ -3,6 +3,7 @@ import { TemplateResources } from './template-resources';
 import { analyze } from '../engine/analyze';
 import { Finding, Patch, ResourceVerdict } from '../engine/model';
 import { NO_OPT_OUTS, OptOuts, withOptOuts } from '../engine/opt-outs';
+import { adapterFor } from '../engine/resource-table';
 import { RuleSeverity, ruleDoc } from '../engine/rule-catalog';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
@@ -97,13 +98,15 @@ export function scanTemplates(templates: readonly TemplateFile[], policy: ScanPo
 export function locationOf(finding: Finding, patches: readonly Patch[]): string {
   const own = patches.filter((p) => p.resource.key === finding.resource.key);
   const pathOf = (p: Patch) => p.kind === 'attach-launch-template' ? p.specPath : p.path;
+  // Which key a hop limit is written at is the carrier's (MetadataOptions: HttpPutResponseHopLimit).
+  const hopKey = adapterFor(finding.resource.type)?.settings?.hopLimitKey;
   let match: Patch | undefined;
   switch (finding.ruleId) {
     case Imdsv2RuleId.TOKENS_REQUIRED:
-      match = own.find((p) => p.kind === 'attach-launch-template' || (p.kind === 'set' && p.path[p.path.length - 1] !== 'HttpPutResponseHopLimit'));
+      match = own.find((p) => p.kind === 'attach-launch-template' || (p.kind === 'set' && p.path[p.path.length - 1] !== hopKey));
       break;
     case Imdsv2RuleId.HOP_LIMIT:
-      match = own.find((p) => p.kind === 'set' && p.path[p.path.length - 1] === 'HttpPutResponseHopLimit');
+      match = own.find((p) => p.kind === 'set' && hopKey !== undefined && p.path[p.path.length - 1] === hopKey);
       break;
     case Imdsv2RuleId.STALE_VERSION:
       match = own.find((p) => p.kind === 'follow-latest');
@@ -114,10 +117,7 @@ export function locationOf(finding: Finding, patches: readonly Patch[]): string 
   return match ? ['Properties', ...pathOf(match)].join('/') : 'Properties';
 }
 
+/** Where the type keeps user data (its adapter's `scripts`); 'UserData' when it does not say. */
 function userDataPath(type: string): string {
-  switch (type) {
-    case 'AWS::EC2::LaunchTemplate': return 'LaunchTemplateData/UserData';
-    case 'AWS::EC2::SpotFleet': return 'SpotFleetRequestConfigData/LaunchSpecifications';
-    default: return 'UserData';
-  }
+  return adapterFor(type)?.scripts?.location ?? 'UserData';
 }

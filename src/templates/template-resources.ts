@@ -5,7 +5,7 @@ import { ResourceLookup, ResourceView } from '../engine/model';
 import { parseReference } from '../engine/references';
 import { adapterFor } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
-import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
+import { InstanceScripts, scriptPropertiesOf } from '../engine/user-data';
 
 /** How deep references are followed (nested stack parameters, outputs, exports) before giving up. */
 const MAX_HOPS = 16;
@@ -100,7 +100,7 @@ export class TemplateResources implements ResourceLookup {
     const { template, resource } = this.entry(view);
     const all = isPlainObject(resource.Properties) ? resource.Properties : {};
     const properties: Record<string, Json> = {};
-    for (const name of USER_DATA_PROPERTIES[view.type] ?? []) {
+    for (const name of scriptPropertiesOf(view.type) ?? []) {
       if (all[name] !== undefined) properties[name] = this.standIns(template, all[name]);
     }
     return { properties, metadata: resource.Metadata };

@@ -11,7 +11,7 @@ import * as imagebuilder from 'aws-cdk-lib/aws-imagebuilder';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
 import { RESOURCE_TABLE } from '../../src/engine/resource-table';
-import { USER_DATA_PROPERTIES } from '../../src/engine/user-data';
+import { scriptPropertiesOf } from '../../src/engine/user-data';
 import { renderedProperties } from '../../src/private/render-resource';
 import { CORPUS_DIR, findCorpusTemplates, skipCorpusSuite } from '../corpus/corpus-helpers';
 
@@ -22,7 +22,7 @@ import { CORPUS_DIR, findCorpusTemplates, skipCorpusSuite } from '../corpus/corp
 /** What the aspect asks for: the adapter's properties and the user-data rule's. */
 function readBy(resource: CfnResource): string[] {
   const adapter = RESOURCE_TABLE.get(resource.cfnResourceType)!;
-  return [...new Set([...adapter.properties, ...USER_DATA_PROPERTIES[resource.cfnResourceType] ?? []])];
+  return [...new Set([...adapter.properties, ...scriptPropertiesOf(resource.cfnResourceType) ?? []])];
 }
 
 function pick(all: Record<string, unknown>, names: readonly string[]): Record<string, unknown> {

@@ -1,4 +1,4 @@
-import { ResourceAdapter, joinsContainerCluster, metadataOptionsCarrier, namedBy } from '../adapter';
+import { ResourceAdapter, joinsContainerCluster, metadataOptionsCarrier, namedBy, userDataAt } from '../adapter';
 import { valueAt } from '../json';
 import { Impact } from '../model';
 
@@ -12,6 +12,9 @@ export const autoScalingLaunchConfiguration: ResourceAdapter = {
   type: 'AWS::AutoScaling::LaunchConfiguration',
   properties: ['MetadataOptions', 'UserData', 'LaunchConfigurationName'],
   settings: { ...metadataOptionsCarrier(['MetadataOptions'], Impact.REFRESH), replacesResource: true },
+  // Groups name it through LaunchConfigurationName (their launchConfigurationPath).
+  launchSource: { kind: 'launch-configuration' },
+  scripts: userDataAt(['UserData']),
   customName: namedBy('LaunchConfigurationName',
     'remove LaunchConfigurationName (CloudFormation then names the launch configuration and can replace it), or move the group to a launch template'),
   isContainerHost: (view) => joinsContainerCluster(valueAt(view.properties, ['UserData'])),

@@ -1,4 +1,4 @@
-import { ResourceAdapter, metadataOptionsCarrier, standardUse } from '../adapter';
+import { ResourceAdapter, metadataOptionsCarrier, standardUse, userDataAt } from '../adapter';
 import { Impact } from '../model';
 
 /**
@@ -12,6 +12,8 @@ export const ec2Instance: ResourceAdapter = {
   properties: ['MetadataOptions', 'LaunchTemplate'],
   settings: metadataOptionsCarrier(['MetadataOptions'], Impact.NO_INTERRUPTION),
   launchTemplates: (view) => standardUse(view, ['LaunchTemplate']),
+  ownSettingsWinOverTemplate: true,
+  scripts: userDataAt(['UserData']),
   isContainerHost: () => false,
   versionChangeImpact: () => Impact.REPLACEMENT,
 };

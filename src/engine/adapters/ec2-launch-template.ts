@@ -1,4 +1,4 @@
-import { ResourceAdapter, hasClusterTag, joinsContainerCluster, metadataOptionsCarrier } from '../adapter';
+import { ResourceAdapter, hasClusterTag, joinsContainerCluster, metadataOptionsCarrier, userDataAt } from '../adapter';
 import { valueAt } from '../json';
 import { Impact } from '../model';
 
@@ -12,6 +12,9 @@ export const ec2LaunchTemplate: ResourceAdapter = {
   // MetadataOptions (the settings), UserData (container hosts, the user-data rule), TagSpecifications (cluster tags)
   fieldsRead: { LaunchTemplateData: ['MetadataOptions', 'UserData', 'TagSpecifications'] },
   settings: metadataOptionsCarrier(['LaunchTemplateData', 'MetadataOptions'], Impact.NEW_VERSION),
+  // Consumers name it by id or by LaunchTemplateName; a change makes a new version (the cascade).
+  launchSource: { kind: 'launch-template', namePath: ['LaunchTemplateName'] },
+  scripts: userDataAt(['LaunchTemplateData', 'UserData']),
   // Container hosts are mostly known from the consumers (node groups, Batch, cluster ASGs);
   // a template can also say so itself through its user data or instance tags.
   isContainerHost: (view) => {

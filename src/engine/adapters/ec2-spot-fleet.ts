@@ -1,5 +1,5 @@
-import { ResourceAdapter, usesInArray } from '../adapter';
-import { UNRESOLVED, arrayAt } from '../json';
+import { LabelledUserData, ResourceAdapter, usesInArray } from '../adapter';
+import { UNRESOLVED, arrayAt, isPlainObject } from '../json';
 import { Impact } from '../model';
 
 const CONFIG = ['SpotFleetRequestConfigData'];
@@ -15,6 +15,22 @@ export const ec2SpotFleet: ResourceAdapter = {
   launchTemplates: (view) => usesInArray(view, [...CONFIG, 'LaunchTemplateConfigs'], 'LaunchTemplateSpecification'),
   isContainerHost: () => false,
   versionChangeImpact: () => Impact.REFRESH,
+  // Launch specifications carry user data of their own (launch templates carry theirs).
+  scripts: {
+    properties: ['SpotFleetRequestConfigData'],
+    location: 'SpotFleetRequestConfigData/LaunchSpecifications',
+    userData: (properties) => {
+      const config = properties.SpotFleetRequestConfigData;
+      const specs = isPlainObject(config) ? config.LaunchSpecifications : undefined;
+      const found: LabelledUserData[] = [];
+      if (Array.isArray(specs)) {
+        specs.forEach((s, i) => {
+          if (isPlainObject(s)) found.push({ label: `LaunchSpecifications[${i}] user data`, value: s.UserData });
+        });
+      }
+      return found;
+    },
+  },
   extraProblems: (view) => {
     const specs = arrayAt(view.properties, [...CONFIG, 'LaunchSpecifications']);
     if (specs === UNRESOLVED || specs.length === 0) return [];

@@ -26,6 +26,10 @@ export const eksNodegroup: ResourceAdapter = {
         ? `${conflicts.join(' and ')} cannot be combined with a launch template: move ${conflicts.length > 1 ? 'them' : 'it'} into one`
         : undefined,
       serviceDefault: 'EKS creates a launch template that leaves IMDSv1 open',
+      replacedHow: 'cannot be done in place: the node group must be recreated',
+      // EKS cannot add a launch template to a node group in place: a new logical id
+      // makes CloudFormation create the new group before it deletes the old one.
+      needsNewLogicalId: true,
     };
   },
   isContainerHost: () => true,

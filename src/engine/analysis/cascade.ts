@@ -1,4 +1,4 @@
-import { PlanTable, ResourcePlan, TemplateLink, report, withdrawFixes } from './plan';
+import { PlanTable, ResourcePlan, TemplateLink, isLaunchTemplate, report, withdrawFixes } from './plan';
 import { followsLatest } from './versions';
 import { EnginePolicy, Impact, ResourceLookup, ResourceView } from '../model';
 import { Imdsv2RuleId as Rule } from '../rule-id';
@@ -17,7 +17,7 @@ import { Imdsv2RuleId as Rule } from '../rule-id';
 export function checkCascade(plans: PlanTable, lookup: ResourceLookup, policy: EnginePolicy): void {
   const deployment = (view: ResourceView) => lookup.deploymentOf?.(view);
   for (const plan of plans.values()) {
-    if (plan.view.type !== 'AWS::EC2::LaunchTemplate' || !plan.changed) continue;
+    if (!isLaunchTemplate(plan) || !plan.changed) continue;
     const followers = [...plan.consumers, ...plan.versionReaders].filter(followsLatest);
     const replaced = policy.allowReplacement ? [] : followers.filter((l) =>
       l.consumer.adapter.versionChangeImpact(l.consumer.view) === Impact.REPLACEMENT);

@@ -12,7 +12,8 @@ import { Imdsv2RuleId as Rule } from '../rule-id';
 export function planConsumers(plans: PlanTable, links: SourceTable, lookup: ResourceLookup, policy: EnginePolicy): void {
   for (const plan of plans.values()) {
     const link = links.get(plan)!;
-    const isInstance = plan.view.type === 'AWS::EC2::Instance';
+    // Its own settings win over its template's (an instance): closed through those.
+    const isInstance = plan.adapter.ownSettingsWinOverTemplate === true;
     planUnknownTemplates(plan, link, isInstance, lookup, policy);
     for (const l of link.templates) {
       if (isInstance) planInstanceLink(plan, l, lookup, policy);

@@ -28,8 +28,9 @@ export function indexResources(views: readonly ResourceView[], lookup: ResourceL
     }
     const plan = newPlan(view, adapter);
     plans.set(view.key, plan);
-    if (view.type === 'AWS::EC2::LaunchTemplate') {
-      const name = nameKey(view, valueAt(view.properties, ['LaunchTemplateName']), lookup);
+    const source = adapter.launchSource;
+    if (source?.kind === 'launch-template') {
+      const name = nameKey(view, valueAt(view.properties, source.namePath), lookup);
       if (name !== undefined) templatesByName.set(name, plan);
     }
   }

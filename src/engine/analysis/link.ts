@@ -1,5 +1,5 @@
 import { ResourceIndex, nameKey } from './index-resources';
-import { ResourcePlan, SourceTable, Sources, TemplateLink } from './plan';
+import { ResourcePlan, SourceTable, Sources, TemplateLink, isLaunchTemplate } from './plan';
 import { versionOf } from './versions';
 import { LaunchTemplateUse } from '../adapter';
 import { UNRESOLVED, isPlainObject, show, valueAt } from '../json';
@@ -46,7 +46,7 @@ function linkConfiguration(plan: ResourcePlan, entry: Sources, index: ResourceIn
   if (raw === undefined) return;
   const target = lookup.resourceAt(plan.view, path);
   const targetPlan = target && index.plans.get(target.key);
-  if (targetPlan && targetPlan.view.type === 'AWS::AutoScaling::LaunchConfiguration') {
+  if (targetPlan && targetPlan.adapter.launchSource?.kind === 'launch-configuration') {
     entry.configuration = targetPlan;
     // A group always launches the configuration it names: as if it followed its latest version.
     const use = { specPath: path, idKey: '', nameKey: '', versionKey: '' };
@@ -68,7 +68,7 @@ function recordVersionReader(
   if (parseReference(valueAt(plan.view.properties, versionPath))?.attribute !== 'LatestVersionNumber') return;
   const target = lookup.resourceAt(plan.view, versionPath);
   const targetPlan = target && index.plans.get(target.key);
-  if (!targetPlan || targetPlan === linked || targetPlan.view.type !== 'AWS::EC2::LaunchTemplate') return;
+  if (!targetPlan || targetPlan === linked || !isLaunchTemplate(targetPlan)) return;
   targetPlan.versionReaders.push({ consumer: plan, target: targetPlan, use, version: { kind: 'latest', byGetAtt: true } });
 }
 
@@ -80,7 +80,7 @@ function findTemplate(plan: ResourcePlan, use: LaunchTemplateUse, index: Resourc
     if (raw === undefined) continue;
     const target = lookup.resourceAt(plan.view, [...use.specPath, key]);
     const byLookup = target && index.plans.get(target.key);
-    if (byLookup && byLookup.view.type === 'AWS::EC2::LaunchTemplate') return byLookup;
+    if (byLookup && isLaunchTemplate(byLookup)) return byLookup;
     const name = key === use.nameKey ? nameKey(plan.view, raw, lookup) : undefined;
     const byName = name === undefined ? undefined : index.templatesByName.get(name);
     if (byName) return byName;

@@ -31,7 +31,7 @@ export function planMissingTemplate(plan: ResourcePlan, lookup: ResourceLookup, 
     return;
   }
   if (replaces) {
-    const how = `giving it a launch template ${plan.view.type === 'AWS::EKS::Nodegroup' ? 'cannot be done in place: the node group must be recreated' : 'replaces it on deploy'}`;
+    const how = `giving it a launch template ${missing.replacedHow ?? 'replaces it on deploy'}`;
     report(plan, lookup, named ? {
       ruleId: Rule.REPLACEMENT,
       fixable: false,

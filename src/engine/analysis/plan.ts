@@ -94,6 +94,11 @@ export function worst(a: Impact, b: Impact): Impact {
   return IMPACT_ORDER.indexOf(a) >= IMPACT_ORDER.indexOf(b) ? a : b;
 }
 
+/** True when consumers can launch from it by a launch template spec (the adapter says so). */
+export function isLaunchTemplate(plan: ResourcePlan): boolean {
+  return plan.adapter.launchSource?.kind === 'launch-template';
+}
+
 /** A launch template or configuration that breaks a rule, but only rules acknowledged on it. */
 export function isAcknowledgedSource(source: ResourcePlan): boolean {
   return !source.compliantAsWritten && source.findings.length === 0 && source.acknowledged.length > 0;
