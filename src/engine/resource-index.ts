@@ -237,3 +237,31 @@ function isVersionAttribute(v: Json): boolean {
   const attribute = parseReference(v)?.attribute;
   return attribute === 'LatestVersionNumber' || attribute === 'DefaultVersionNumber';
 }
+
+/**
+ * A front door's lookup that feeds a `ResourceIndex` and lets it answer the engine: the
+ * aspect and the cdk-nag pack (`AppResources`, fed from the construct tree), the validator
+ * and the CLI (`TemplateResources`, fed from templates). One base, so that no front door
+ * answers a lookup its own way.
+ */
+export abstract class IndexedResources implements ResourceLookup {
+  protected abstract readonly index: ResourceIndex;
+
+  public resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined {
+    return this.index.resourceAt(from, path);
+  }
+
+  public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
+    return this.index.isAcknowledged(view, ruleId);
+  }
+
+  /** The template `view` is written in (a nested stack's is its own). */
+  public templateIdOf(view: ResourceView): string {
+    return this.index.templateIdOf(view);
+  }
+
+  /** The top-level stack that deploys `view` (a nested stack's parent, up the chain). */
+  public deploymentOf(view: ResourceView): string {
+    return this.index.deploymentOf(view);
+  }
+}

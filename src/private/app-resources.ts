@@ -4,12 +4,11 @@ import { IConstruct } from 'constructs';
 import { cfnInitOf } from './instance-scripts';
 import { referencedResources, renderedProperties } from './render-resource';
 import { ACKNOWLEDGED_RULES_METADATA, acknowledgedRules } from '../engine/acknowledgements';
-import { PropertyPath, pick } from '../engine/json';
-import { ResourceLookup, ResourceView } from '../engine/model';
+import { pick } from '../engine/json';
+import { ResourceView } from '../engine/model';
 import { Reference } from '../engine/references';
-import { ResourceIndex } from '../engine/resource-index';
+import { IndexedResources, ResourceIndex } from '../engine/resource-index';
 import { adapterFor } from '../engine/resource-table';
-import { Imdsv2RuleId } from '../engine/rule-id';
 import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
 
 /**
@@ -19,8 +18,8 @@ import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
  * tree knows is answered through the index's hooks: which resource a reference token points
  * at, and acknowledgements in construct metadata; never by searching the tree per resource.
  */
-export class AppResources implements ResourceLookup {
-  private readonly index = new ResourceIndex({
+export class AppResources extends IndexedResources {
+  protected readonly index = new ResourceIndex({
     resolveReference: (from, ref) => this.resolveReference(from, ref),
     isAcknowledged: (view, ruleId) => this.acknowledgedAt(this.resourceOf(view)).has(ruleId),
   });
@@ -41,7 +40,9 @@ export class AppResources implements ResourceLookup {
    * InstanceRequireImdsv2Aspect is taken as compliant before that aspect has run (true at
    * aspect time; the final check reads what it did instead)
    */
-  public constructor(private readonly trustBuiltinAspects = true) {}
+  public constructor(private readonly trustBuiltinAspects = true) {
+    super();
+  }
 
   /**
    * Make `output`'s export importable: an `Fn::ImportValue` of its name reads its value, as
@@ -127,10 +128,6 @@ export class AppResources implements ResourceLookup {
     return [...this.views.values()];
   }
 
-  public resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined {
-    return this.index.resourceAt(from, path);
-  }
-
   /**
    * The index's hook for a Ref / Fn::GetAtt / Fn::Sub reference (any form `parseReference`
    * reads, e.g. CfnInclude's `!GetAtt Lt.Attr` kept as a string): the tree knows better than
@@ -158,20 +155,6 @@ export class AppResources implements ResourceLookup {
     let found = this.references.get(resource);
     if (!found) this.references.set(resource, found = referencedResources(resource));
     return found;
-  }
-
-  /** The stack (nested stacks are their own) whose template `view` is written in. */
-  public templateIdOf(view: ResourceView): string {
-    return this.index.templateIdOf(view);
-  }
-
-  /** The top-level stack (a nested stack's parent, up the chain): what one CloudFormation deploy updates. */
-  public deploymentOf(view: ResourceView): string {
-    return this.index.deploymentOf(view);
-  }
-
-  public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
-    return this.index.isAcknowledged(view, ruleId);
   }
 
   /**

@@ -1,8 +1,8 @@
 import { TemplateFile } from './load-templates';
 import { isRuleAcknowledged } from '../engine/acknowledgements';
-import { Json, PropertyPath, isPlainObject, pick } from '../engine/json';
-import { ResourceLookup, ResourceView } from '../engine/model';
-import { IndexedTemplate, ResourceIndex } from '../engine/resource-index';
+import { Json, isPlainObject, pick } from '../engine/json';
+import { ResourceView } from '../engine/model';
+import { IndexedResources, IndexedTemplate, ResourceIndex } from '../engine/resource-index';
 import { adapterFor } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { InstanceScripts, USER_DATA_PROPERTIES } from '../engine/user-data';
@@ -41,16 +41,17 @@ interface Entry {
  * construct path (`aws:cdk:path`, else the `aws:cdk:logicalId` metadata) or any scope
  * above it within the stack.
  */
-export class TemplateResources implements ResourceLookup {
+export class TemplateResources extends IndexedResources {
   /** Every IMDS-bearing resource of the set, in template order. */
   public readonly views: ResourceView[] = [];
   private readonly entries = new Map<string, Entry>();
   /** Where references are followed across the set (exports, nested stack links): the index every front door shares. */
-  private readonly index: ResourceIndex;
+  protected readonly index: ResourceIndex;
   /** Answers already given: `${view key}|${rule id}` → acknowledged. */
   private readonly ackCache = new Map<string, boolean>();
 
   public constructor(public readonly templates: readonly TemplateFile[]) {
+    super();
     this.index = new ResourceIndex({ isAcknowledged: (view, ruleId) => this.acknowledged(view, ruleId) });
     // Every template and export first: a view's stand-ins may come from any template of the set.
     for (const t of templates) {
@@ -93,27 +94,6 @@ export class TemplateResources implements ResourceLookup {
     const { template, resource } = this.entry(view);
     const all = isPlainObject(resource.Properties) ? resource.Properties : {};
     return { properties: this.index.standIns(template.file, pick(all, USER_DATA_PROPERTIES[view.type] ?? [])), metadata: resource.Metadata };
-  }
-
-  public resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined {
-    return this.index.resourceAt(from, path);
-  }
-
-  /** The template file `view` is written in (a nested template is its own). */
-  public templateIdOf(view: ResourceView): string {
-    return this.index.templateIdOf(view);
-  }
-
-  /**
-   * The top-level template that deploys `view`: a nested template belongs to its parent's
-   * deployment (the parent passes parameters, not exports), up the chain.
-   */
-  public deploymentOf(view: ResourceView): string {
-    return this.index.deploymentOf(view);
-  }
-
-  public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
-    return this.index.isAcknowledged(view, ruleId);
   }
 
   /** The index's acknowledgement hook: cdk-nag's audit trail in the template, else the assembly's metadata. */
