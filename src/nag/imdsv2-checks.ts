@@ -6,10 +6,8 @@ import { IConstruct } from 'constructs';
 import { IMDSV2_CHECKS_PLUGIN_NAME } from '../engine/acknowledgements';
 import { analyze } from '../engine/analyze';
 import { checkHopLimit, checkHostHopLimit } from '../engine/hop-limit';
-import { PropertyPath, isIntrinsic, valueAt } from '../engine/json';
-import { Finding, Patch, ResourceLookup, ResourceView } from '../engine/model';
+import { Finding, Patch } from '../engine/model';
 import { OptOuts, checkOptOuts, withOptOuts } from '../engine/opt-outs';
-import { parseReference } from '../engine/references';
 import { RESOURCE_TABLE } from '../engine/resource-table';
 import { RuleDoc, RuleSeverity, ruleDoc, selectRules } from '../engine/rule-catalog';
 import { Imdsv2RuleId } from '../engine/rule-id';
@@ -173,10 +171,12 @@ export class Imdsv2Checks extends NagPack {
         outputs.push(c);
       }
     }
-    const crossStack = new CrossStackLookup(resources, outputs);
+    // After synthesis a cross-stack reference reads as Fn::ImportValue of a CfnOutput's export:
+    // the exports go in first, so that the views and the lookup follow them.
+    for (const output of outputs) resources.addExport(output);
     const synthesized = new Map(found.map((r) => [r, this.synthesizedOf(r, resources)]));
-    const views = found.map((r) => crossStack.add(r, synthesized.get(r)?.Properties ?? (synthesized.get(r) ? {} : undefined)));
-    const lookup = withOptOuts(crossStack, this.optOuts);
+    const views = found.map((r) => resources.add(r, synthesized.get(r)?.Properties ?? (synthesized.get(r) ? {} : undefined)));
+    const lookup = withOptOuts(resources, this.optOuts);
     const verdicts = analyze(views, lookup, {
       hostHopLimit: this.hostHopLimit,
       containerHopLimit: this.containerHopLimit,
@@ -270,78 +270,6 @@ function templatePathOf(resource: CfnResource): string | undefined {
   const stack = Stack.of(resource);
   const stage = Stage.of(stack);
   return stage ? resolvePath(stage.outdir, stack.templateFile) : undefined;
-}
-
-/**
- * The app's lookup, plus cross-stack references as they read after synthesis:
- * `Fn::ImportValue` of an export that a CfnOutput of the app makes. Where the engine reads a
- * value rather than a reference (a setting, a launch template version), an imported literal
- * or `LatestVersionNumber` / `DefaultVersionNumber` attribute is written into the view in
- * place of the import.
- */
-class CrossStackLookup implements ResourceLookup {
-  private readonly exports = new Map<string, { readonly stack: Stack; readonly value: unknown }>();
-  private readonly byKey = new Map<string, ResourceView>();
-
-  public constructor(private readonly resources: AppResources, outputs: readonly CfnOutput[]) {
-    for (const output of outputs) {
-      const stack = Stack.of(output);
-      const name = stack.resolve(output.exportName);
-      if (typeof name === 'string') this.exports.set(name, { stack, value: stack.resolve(output.value) });
-    }
-  }
-
-  /** Index `resource` and return its view, imports of values resolved. */
-  public add(resource: CfnResource, rendered?: Record<string, unknown>): ResourceView {
-    const view = this.resources.add(resource, rendered);
-    const standIn = this.exports.size > 0 ? { ...view, properties: this.standIns(view.properties) } : view;
-    this.byKey.set(standIn.key, standIn);
-    return standIn;
-  }
-
-  public resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined {
-    const value = valueAt(from.properties, path);
-    const imported = isIntrinsic(value) ? value['Fn::ImportValue'] : undefined;
-    if (typeof imported !== 'string') {
-      const found = this.resources.resourceAt(from, path);
-      return found && this.byKey.get(found.key);
-    }
-    const exported = this.exports.get(imported);
-    const ref = exported && parseReference(exported.value)?.logicalId;
-    if (ref === undefined) return undefined;
-    return this.byKey.get(`${exported!.stack.node.path}/${ref}`);
-  }
-
-  public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
-    return this.resources.isAcknowledged(view, ruleId);
-  }
-
-  public deploymentOf(view: ResourceView): string {
-    return this.resources.deploymentOf(view);
-  }
-
-  public templateIdOf(view: ResourceView): string {
-    return this.resources.templateIdOf(view);
-  }
-
-  private standIns(value: unknown): unknown {
-    if (Array.isArray(value)) return value.map((v) => this.standIns(v));
-    if (typeof value !== 'object' || value === null) return value;
-    const imported = isIntrinsic(value) ? (value as Record<string, unknown>)['Fn::ImportValue'] : undefined;
-    if (typeof imported === 'string') {
-      const exported = this.exports.get(imported)?.value;
-      return isValue(exported) ? exported : value;
-    }
-    if (isIntrinsic(value)) return value;
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, this.standIns(v)]));
-  }
-}
-
-/** A literal, or the launch template version attribute a consumer follows. */
-function isValue(v: unknown): boolean {
-  if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') return true;
-  const attribute = parseReference(v)?.attribute;
-  return attribute === 'LatestVersionNumber' || attribute === 'DefaultVersionNumber';
 }
 
 function unique(values: string[]): string[] {

@@ -1,22 +1,28 @@
-import { Aspects, CfnResource, Stack } from 'aws-cdk-lib';
+import { Aspects, CfnOutput, CfnResource, Stack } from 'aws-cdk-lib';
 import { Instance, InstanceRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { cfnInitOf } from './instance-scripts';
 import { referencedResources, renderedProperties } from './render-resource';
 import { ACKNOWLEDGED_RULES_METADATA, acknowledgedRules } from '../engine/acknowledgements';
-import { PropertyPath, pick, valueAt } from '../engine/json';
-import { ResourceLookup, ResourceView } from '../engine/model';
-import { parseReference } from '../engine/references';
+import { pick } from '../engine/json';
+import { ResourceView } from '../engine/model';
+import { Reference } from '../engine/references';
+import { IndexedResources, ResourceIndex } from '../engine/resource-index';
 import { adapterFor } from '../engine/resource-table';
-import { Imdsv2RuleId } from '../engine/rule-id';
 import { InstanceScripts, scriptPropertiesOf } from '../engine/user-data';
 
 /**
  * The CDK side of the engine: turns CfnResources of an app into ResourceViews (each
- * rendered and resolved once) and answers the engine's lookups (references,
- * acknowledgements) from indexes, never by searching the tree per resource.
+ * rendered and resolved once) and feeds them, one template per stack, to the
+ * `ResourceIndex` every front door shares, which answers the engine's lookups. What only the
+ * tree knows is answered through the index's hooks: which resource a reference token points
+ * at, and acknowledgements in construct metadata; never by searching the tree per resource.
  */
-export class AppResources implements ResourceLookup {
+export class AppResources extends IndexedResources {
+  protected readonly index = new ResourceIndex({
+    resolveReference: (from, ref) => this.resolveReference(from, ref),
+    isAcknowledged: (view, ruleId) => this.acknowledgedAt(this.resourceOf(view)).has(ruleId),
+  });
   private readonly views = new Map<CfnResource, ResourceView>();
   private readonly byKey = new Map<string, CfnResource>();
   /** logical id → resources with that id, per stack and across the app (for cross-stack refs). */
@@ -34,10 +40,25 @@ export class AppResources implements ResourceLookup {
    * InstanceRequireImdsv2Aspect is taken as compliant before that aspect has run (true at
    * aspect time; the final check reads what it did instead)
    */
-  public constructor(private readonly trustBuiltinAspects = true) {}
+  public constructor(private readonly trustBuiltinAspects = true) {
+    super();
+  }
 
   /**
-   * Index `resource` (an IMDS-bearing CfnResource) and return its view.
+   * Make `output`'s export importable: an `Fn::ImportValue` of its name reads its value, as
+   * the app's references read after synthesis. Add every export before the resources.
+   */
+  public addExport(output: CfnOutput): void {
+    const stack = Stack.of(output);
+    const name = stack.resolve(output.exportName);
+    if (typeof name !== 'string') return;
+    this.addStack(stack);
+    this.index.addExport(name, stack.node.path, stack.resolve(output.value));
+  }
+
+  /**
+   * Index `resource` (an IMDS-bearing CfnResource) and return its view (an imported
+   * literal or launch template version written in place of the import, see `addExport`).
    *
    * @param rendered its CloudFormation Properties when the caller has them already (read
    * from the synthesized template): rendering a resource is the costly step
@@ -54,14 +75,15 @@ export class AppResources implements ResourceLookup {
     const all = rendered ?? renderedProperties(resource, readPropertiesOf(adapter.properties, scripts), adapter.fieldsRead);
     const properties = pick(all, adapter.properties);
     if (scripts !== undefined) this.scriptProperties.set(resource, pick(all, scripts));
-    const view: ResourceView = {
+    this.addStack(stack);
+    const view = this.index.add({
       key: `${stack.node.path}/${logicalId}`,
       logicalId,
       type: resource.cfnResourceType,
       properties,
       path: resource.node.path,
       compliantBecause: this.trustBuiltinAspects ? settledByRequireImdsv2Aspect(resource) : undefined,
-    };
+    }, stack.node.path);
     this.views.set(resource, view);
     this.byKey.set(view.key, resource);
     let perStack = this.byStack.get(stack);
@@ -71,6 +93,14 @@ export class AppResources implements ResourceLookup {
     same.push(resource);
     this.byLogicalId.set(logicalId, same);
     return view;
+  }
+
+  /** Each stack is one template of the index, deployed by its top-level stack. */
+  private addStack(stack: Stack): void {
+    if (this.index.hasTemplate(stack.node.path)) return;
+    let top = stack;
+    while (top.nestedStackParent) top = top.nestedStackParent;
+    this.index.addTemplate({ id: stack.node.path, deployment: top.node.path });
   }
 
   /**
@@ -98,11 +128,13 @@ export class AppResources implements ResourceLookup {
     return [...this.views.values()];
   }
 
-  public resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined {
-    // Ref, Fn::GetAtt in either form (CfnInclude keeps YAML's `!GetAtt Lt.Attr` as a string),
-    // or a Sub of one of them.
-    const ref = parseReference(valueAt(from.properties, path))?.logicalId;
-    if (ref === undefined) return undefined;
+  /**
+   * The index's hook for a Ref / Fn::GetAtt / Fn::Sub reference (any form `parseReference`
+   * reads, e.g. CfnInclude's `!GetAtt Lt.Attr` kept as a string): the tree knows better than
+   * the logical id which resource it is.
+   */
+  private resolveReference(from: ResourceView, reference: Reference): ResourceView | undefined {
+    const ref = reference.logicalId;
     const resource = this.resourceOf(from);
     const own = this.byStack.get(Stack.of(resource))?.get(ref);
     const same = this.byLogicalId.get(ref) ?? [];
@@ -123,22 +155,6 @@ export class AppResources implements ResourceLookup {
     let found = this.references.get(resource);
     if (!found) this.references.set(resource, found = referencedResources(resource));
     return found;
-  }
-
-  /** The stack (nested stacks are their own) whose template `view` is written in. */
-  public templateIdOf(view: ResourceView): string {
-    return Stack.of(this.resourceOf(view)).node.path;
-  }
-
-  /** The top-level stack (a nested stack's parent, up the chain): what one CloudFormation deploy updates. */
-  public deploymentOf(view: ResourceView): string {
-    let stack = Stack.of(this.resourceOf(view));
-    while (stack.nestedStackParent) stack = stack.nestedStackParent;
-    return stack.node.path;
-  }
-
-  public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
-    return this.acknowledgedAt(this.resourceOf(view)).has(ruleId);
   }
 
   /**

@@ -1,14 +1,11 @@
 import { TemplateFile } from './load-templates';
 import { isRuleAcknowledged } from '../engine/acknowledgements';
-import { Json, PropertyPath, isIntrinsic, isPlainObject, valueAt } from '../engine/json';
-import { ResourceLookup, ResourceView } from '../engine/model';
-import { parseReference } from '../engine/references';
+import { Json, isPlainObject, pick } from '../engine/json';
+import { ResourceView } from '../engine/model';
+import { IndexedResources, IndexedTemplate, ResourceIndex } from '../engine/resource-index';
 import { adapterFor } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { InstanceScripts, scriptPropertiesOf } from '../engine/user-data';
-
-/** How deep references are followed (nested stack parameters, outputs, exports) before giving up. */
-const MAX_HOPS = 16;
 
 interface Entry {
   readonly view: ResourceView;
@@ -44,40 +41,37 @@ interface Entry {
  * construct path (`aws:cdk:path`, else the `aws:cdk:logicalId` metadata) or any scope
  * above it within the stack.
  */
-export class TemplateResources implements ResourceLookup {
+export class TemplateResources extends IndexedResources {
   /** Every IMDS-bearing resource of the set, in template order. */
   public readonly views: ResourceView[] = [];
   private readonly entries = new Map<string, Entry>();
-  private readonly exports = new Map<string, { template: TemplateFile; value: Json }>();
-  /** Nested template of each AWS::CloudFormation::Stack resource: `${parent file}#${logicalId}`. */
-  private readonly nested = new Map<string, TemplateFile>();
+  /** Where references are followed across the set (exports, nested stack links): the index every front door shares. */
+  protected readonly index: ResourceIndex;
   /** Answers already given: `${view key}|${rule id}` → acknowledged. */
   private readonly ackCache = new Map<string, boolean>();
 
   public constructor(public readonly templates: readonly TemplateFile[]) {
+    super();
+    this.index = new ResourceIndex({ isAcknowledged: (view, ruleId) => this.acknowledged(view, ruleId) });
+    // Every template and export first: a view's stand-ins may come from any template of the set.
     for (const t of templates) {
-      if (t.parent) this.nested.set(`${t.parent.template.file}#${t.parent.logicalId}`, t);
+      this.index.addTemplate(indexedTemplate(t));
       for (const output of Object.values<Json>(isPlainObject(t.template.Outputs) ? t.template.Outputs : {})) {
         const name = output?.Export?.Name;
-        if (typeof name === 'string' && output.Value !== undefined) this.exports.set(name, { template: t, value: output.Value });
+        if (typeof name === 'string' && output.Value !== undefined) this.index.addExport(name, t.file, output.Value);
       }
     }
     for (const t of templates) {
       for (const [logicalId, resource] of Object.entries<Json>(t.template.Resources)) {
         const adapter = typeof resource?.Type === 'string' ? adapterFor(resource.Type) : undefined;
         if (!adapter) continue;
-        const all = isPlainObject(resource.Properties) ? resource.Properties : {};
-        const properties: Record<string, Json> = {};
-        for (const name of adapter.properties) {
-          if (all[name] !== undefined) properties[name] = this.standIns(t, all[name]);
-        }
-        const view: ResourceView = {
+        const view = this.index.add({
           key: `${t.file}#${logicalId}`,
           logicalId,
           type: resource.Type,
-          properties,
+          properties: pick(isPlainObject(resource.Properties) ? resource.Properties : {}, adapter.properties),
           path: `${t.name}#${logicalId}`,
-        };
+        }, t.file);
         this.views.push(view);
         this.entries.set(view.key, { view, template: t, resource });
       }
@@ -99,34 +93,11 @@ export class TemplateResources implements ResourceLookup {
   public scriptsOf(view: ResourceView): InstanceScripts {
     const { template, resource } = this.entry(view);
     const all = isPlainObject(resource.Properties) ? resource.Properties : {};
-    const properties: Record<string, Json> = {};
-    for (const name of scriptPropertiesOf(view.type) ?? []) {
-      if (all[name] !== undefined) properties[name] = this.standIns(template, all[name]);
-    }
-    return { properties, metadata: resource.Metadata };
+    return { properties: this.index.standIns(template.file, pick(all, scriptPropertiesOf(view.type) ?? [])), metadata: resource.Metadata };
   }
 
-  public resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined {
-    const entry = this.entry(from);
-    return this.follow(entry.template, valueAt(from.properties, path), 0);
-  }
-
-  /** The template file `view` is written in (a nested template is its own). */
-  public templateIdOf(view: ResourceView): string {
-    return this.entry(view).template.file;
-  }
-
-  /**
-   * The top-level template that deploys `view`: a nested template belongs to its parent's
-   * deployment (the parent passes parameters, not exports), up the chain.
-   */
-  public deploymentOf(view: ResourceView): string {
-    let template = this.entry(view).template;
-    while (template.parent) template = template.parent.template;
-    return template.stackName ?? template.name;
-  }
-
-  public isAcknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
+  /** The index's acknowledgement hook: cdk-nag's audit trail in the template, else the assembly's metadata. */
+  private acknowledged(view: ResourceView, ruleId: Imdsv2RuleId): boolean {
     const key = `${view.key}|${ruleId}`;
     const cached = this.ackCache.get(key);
     if (cached !== undefined) return cached;
@@ -140,106 +111,6 @@ export class TemplateResources implements ResourceLookup {
     const entry = this.entries.get(view.key);
     if (!entry) throw new Error(`resource ${view.key} is not one of this template set's`);
     return entry;
-  }
-
-  /** The IMDS-bearing resource that `value` (read in `template`) points at, if it can be known. */
-  private follow(template: TemplateFile, value: Json, hops: number): ResourceView | undefined {
-    if (hops > MAX_HOPS || !isIntrinsic(value)) return undefined;
-    const resources = template.template.Resources;
-    const ref = parseReference(value);
-    if (ref && ref.attribute === undefined) {
-      const target = ref.logicalId;
-      if (resources[target] !== undefined) return this.entries.get(`${template.file}#${target}`)?.view;
-      const passed = this.passedParameter(template, target);
-      return passed ? this.follow(passed.template, passed.value, hops + 1) : undefined;
-    }
-    if (ref) {
-      const { logicalId: target, attribute = '' } = ref;
-      const resource = resources[target];
-      if (resource === undefined) return undefined;
-      if (resource.Type === 'AWS::CloudFormation::Stack' && attribute.startsWith('Outputs.')) {
-        const child = this.nested.get(`${template.file}#${target}`);
-        const output = child?.template.Outputs?.[attribute.slice('Outputs.'.length)];
-        return child && output ? this.follow(child, output.Value, hops + 1) : undefined;
-      }
-      return this.entries.get(`${template.file}#${target}`)?.view;
-    }
-    const imported = value['Fn::ImportValue'];
-    if (typeof imported === 'string') {
-      const exported = this.exports.get(imported);
-      return exported ? this.follow(exported.template, exported.value, hops + 1) : undefined;
-    }
-    return undefined;
-  }
-
-  /** What the parent of a nested template passes for its parameter `name`. */
-  private passedParameter(template: TemplateFile, name: string): { template: TemplateFile; value: Json } | undefined {
-    if (!template.parent || !isPlainObject(template.template.Parameters) || template.template.Parameters[name] === undefined) return undefined;
-    const parent = template.parent.template;
-    const stack = parent.template.Resources[template.parent.logicalId];
-    const value = stack?.Properties?.Parameters?.[name];
-    return value === undefined ? undefined : { template: parent, value };
-  }
-
-  /**
-   * `value` with the references that stand for a value of another template replaced by that
-   * value, where the engine reads values rather than following references:
-   * - a literal (string, number, boolean) passed as a nested stack parameter, exported, or
-   *   output by a nested stack;
-   * - a launch template version (`Fn::GetAtt [LT, LatestVersionNumber | DefaultVersionNumber]`)
-   *   that reaches the consumer through an export, a nested stack output or parameter, so
-   *   that the engine sees which version is followed.
-   * Other references (e.g. a launch template id) are kept for `resourceAt` to follow.
-   */
-  private standIns(template: TemplateFile, value: Json): Json {
-    // Without exports or nested templates in the set, no reference stands for a value of
-    // another template: the common case (one stack, or stacks that share nothing) costs no walk.
-    if (this.exports.size === 0 && this.nested.size === 0) return value;
-    return this.replaceStandIns(template, value);
-  }
-
-  /** `standIns` proper: a copy only where something is replaced, `value` itself elsewhere. */
-  private replaceStandIns(template: TemplateFile, value: Json): Json {
-    if (Array.isArray(value)) {
-      const out = value.map((v) => this.replaceStandIns(template, v));
-      return out.some((v, i) => v !== value[i]) ? out : value;
-    }
-    if (!isPlainObject(value)) return value;
-    if (isIntrinsic(value)) {
-      const target = this.through(template, value, 0);
-      if (target && target.value !== value && (isLiteral(target.value) || isVersionAttribute(target.value))) return target.value;
-      return value;
-    }
-    let out: Record<string, Json> | undefined;
-    for (const [k, v] of Object.entries(value)) {
-      const replaced = this.replaceStandIns(template, v);
-      if (replaced !== v) (out ??= { ...value })[k] = replaced;
-    }
-    return out ?? value;
-  }
-
-  /**
-   * Follow `value` through nested stack parameters, nested stack outputs and exports to the
-   * value it stands for, in the template that writes it.
-   */
-  private through(template: TemplateFile, value: Json, hops: number): { template: TemplateFile; value: Json } | undefined {
-    if (hops > MAX_HOPS) return undefined;
-    if (!isIntrinsic(value)) return { template, value };
-    const ref = parseReference(value);
-    if (ref && ref.attribute === undefined && template.template.Resources[ref.logicalId] === undefined) {
-      const passed = this.passedParameter(template, ref.logicalId);
-      return passed ? this.through(passed.template, passed.value, hops + 1) : { template, value };
-    }
-    if (ref?.attribute?.startsWith('Outputs.') && template.template.Resources[ref.logicalId]?.Type === 'AWS::CloudFormation::Stack') {
-      const child = this.nested.get(`${template.file}#${ref.logicalId}`);
-      const output = child?.template.Outputs?.[ref.attribute.slice('Outputs.'.length)];
-      return child && output ? this.through(child, output.Value, hops + 1) : { template, value };
-    }
-    if (typeof value['Fn::ImportValue'] === 'string') {
-      const exported = this.exports.get(value['Fn::ImportValue']);
-      return exported ? this.through(exported.template, exported.value, hops + 1) : { template, value };
-    }
-    return { template, value };
   }
 
   private acknowledgedInAssembly(entry: Entry, ruleId: Imdsv2RuleId): boolean {
@@ -281,14 +152,33 @@ export class TemplateResources implements ResourceLookup {
   }
 }
 
-function isLiteral(v: Json): boolean {
-  return typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
-}
-
-/** `Fn::GetAtt [LT, LatestVersionNumber | DefaultVersionNumber]`: which version a consumer follows. */
-function isVersionAttribute(v: Json): boolean {
-  const attribute = parseReference(v)?.attribute;
-  return attribute === 'LatestVersionNumber' || attribute === 'DefaultVersionNumber';
+/**
+ * `t` as the shared index knows it: its deployment, and for a nested template the links that
+ * references cross (what the parent passes for the parameters it declares, its outputs).
+ */
+function indexedTemplate(t: TemplateFile): IndexedTemplate {
+  let top = t;
+  while (top.parent) top = top.parent.template;
+  const resources = t.template.Resources;
+  const outputs = new Map<string, Json>();
+  for (const [name, output] of Object.entries<Json>(isPlainObject(t.template.Outputs) ? t.template.Outputs : {})) {
+    if (output) outputs.set(name, output.Value);
+  }
+  const declared = isPlainObject(t.template.Parameters) ? t.template.Parameters : undefined;
+  const passes = new Map<string, Json>();
+  if (t.parent && declared) {
+    const passed = t.parent.template.template.Resources[t.parent.logicalId]?.Properties?.Parameters;
+    for (const [name, value] of Object.entries<Json>(isPlainObject(passed) ? passed : {})) {
+      if (declared[name] !== undefined && value !== undefined) passes.set(name, value);
+    }
+  }
+  return {
+    id: t.file,
+    deployment: top.stackName ?? top.name,
+    isResource: (logicalId) => resources[logicalId] !== undefined,
+    parent: t.parent ? { templateId: t.parent.template.file, logicalId: t.parent.logicalId, passes } : undefined,
+    outputs,
+  };
 }
 
 /** cdk-nag's audit trail in the template: Metadata.cdk_nag.rules_to_suppress[].id. */
