@@ -3,6 +3,7 @@ import { Json, isIntrinsic, isPlainObject } from './json';
 import { Finding, ResourceView } from './model';
 import { adapterFor } from './resource-table';
 import { Imdsv2RuleId } from './rule-id';
+import { scriptCommands } from './user-data-commands';
 
 /**
  * Imdsv2-UserDataV1: scripts that run on the instance (user data, cfn-init commands and
@@ -179,36 +180,67 @@ function decodeIfBase64(text: string): string {
 }
 
 const IMDS_ADDRESS = /169\.254\.169\.254|fd00:ec2::254|\/\/instance-data(?:\.ec2\.internal)?\b/i;
-const HTTP_CLIENT = /(?:^|[\s;|&(`'"=$])(?:curl|wget|Invoke-WebRequest|Invoke-RestMethod|iwr|irm)(?=[\s'"]|$)|Net\.WebClient|\.Download(?:String|File|Data)\s*\(/i;
+/**
+ * An HTTP client, by name or by path (`/usr/bin/curl`, `C:\\...\\curl.exe`): after a word boundary
+ * of shell, PowerShell or a YAML flow list (`[ curl, … ]`).
+ */
+const HTTP_CLIENT = /(?:^|[\s;|&(`'"=[,{])(?:[A-Za-z]:)?(?:[\w.~-]*[\\/])*(?:curl|wget|Invoke-WebRequest|Invoke-RestMethod|iwr|irm)(?:\.exe)?(?=[\s'",\])]|$)|Net\.WebClient|\.Download(?:String|File|Data)(?:Async|TaskAsync)?\s*\(/i;
 const POWERSHELL = /Invoke-WebRequest|Invoke-RestMethod|(?:^|[\s(])(?:iwr|irm)\s|Net\.WebClient|\.Download(?:String|File|Data)\s*\(/i;
-const TOKEN_HEADER = /x-aws-ec2-metadata-token/i;
-const TOKEN_ENDPOINT = /\/latest\/api\/token/i;
+/** The token header; `X-aws-ec2-metadata-token-ttl-seconds` only asks for a token and is not one. */
+const TOKEN_HEADER = /x-aws-ec2-metadata-token(?!-ttl-seconds)/i;
+const TOKEN_ENDPOINT = /\/api\/token\b/i;
+/** A URL (or `$VAR/…` path) to the token endpoint, up to the next blank or quote. */
+const TOKEN_URL = /[^\s'"]*\/api\/token\b[^\s'"]*/gi;
 const BASH_ASSIGNMENT = /^\s*(?:(?:export|local|readonly|declare(?:\s+-\w+)*)\s+)?([A-Za-z_][A-Za-z0-9_]*)=/;
 const POWERSHELL_ASSIGNMENT = /^\s*(?:\[[^\]]+\]\s*)?\$([A-Za-z_][\w:]*)\s*=/;
+/** `$wc.Headers.Add('X-aws-ec2-metadata-token', $t)` (WebClient) or `$h.Add(…)` (a header dictionary): `$wc` sends the token. */
+const TOKEN_HEADER_ADDED = /^\s*\$([A-Za-z_]\w*)(?:\.Headers)?\.Add\s*\(\s*['"]x-aws-ec2-metadata-token['"]/i;
+
+/** A variable that holds an IMDS URL; `token` when it is the token endpoint's. */
+interface UrlVar {
+  readonly name: string;
+  readonly token: boolean;
+}
 
 /**
- * Lines of a shell or PowerShell script that call IMDS (its IPv4 or IPv6 address, or the
- * `instance-data` host, directly or through a variable holding the URL) with curl, wget,
- * Invoke-WebRequest, Invoke-RestMethod or a WebClient, and send no token: neither the
- * `X-aws-ec2-metadata-token` header nor a variable that holds it or the token.
+ * Commands of a shell, PowerShell or cloud-init script that call IMDS (its IPv4 or IPv6
+ * address, or the `instance-data` host, directly or through a variable holding the URL) with
+ * curl, wget, Invoke-WebRequest, Invoke-RestMethod or a WebClient (by name or by path), and
+ * send no token: neither the `X-aws-ec2-metadata-token` header nor a variable that holds it
+ * or the token. The `…-ttl-seconds` header alone is not a token.
  *
- * Not flagged: comments, lines that only mention the address (iptables rules, echo),
- * and tools that fetch a token themselves (the AWS CLI and SDKs, ec2-metadata on current AMIs).
+ * Each command is judged on its own (see scriptCommands for how a script is split): a token
+ * request on the same line does not excuse a tokenless call, and comments are not read.
+ *
+ * Not flagged: the token request itself (a call whose only IMDS URL is `/latest/api/token`),
+ * commands that only mention the address (iptables rules, echo), and tools that fetch a token
+ * themselves: the AWS CLI and SDKs, and `ec2-metadata` (amazon-ec2-utils has sent a token by
+ * default for years; a very old AMI's copy may not, which this rule cannot see).
  */
 export function imdsV1Calls(script: string): ImdsV1Call[] {
   const calls: ImdsV1Call[] = [];
   const tokenVars: string[] = [];
-  const urlVars: string[] = [];
-  for (const { line, text } of logicalLines(script)) {
-    const trimmed = text.trim();
-    if (trimmed === '' || (trimmed.startsWith('#') && !trimmed.startsWith('#!')) || /^(?:rem|::)\s/i.test(trimmed)) continue;
-    const assigned = BASH_ASSIGNMENT.exec(text)?.[1] ?? POWERSHELL_ASSIGNMENT.exec(text)?.[1];
-    const withToken = TOKEN_HEADER.test(text) || TOKEN_ENDPOINT.test(text) || tokenVars.some((v) => references(text, v));
-    const toImds = IMDS_ADDRESS.test(text) || urlVars.some((v) => references(text, v));
-    if (assigned && withToken) tokenVars.push(assigned);
-    if (assigned && toImds && !HTTP_CLIENT.test(text)) urlVars.push(assigned);
-    if (toImds && HTTP_CLIENT.test(text) && !withToken) {
-      calls.push({ line, text: shorten(trimmed), powershell: POWERSHELL.test(text) });
+  const urlVars: UrlVar[] = [];
+  const readsAny = (text: string, names: readonly string[]) => names.some((v) => references(text, v));
+  /** True when `text` calls the token endpoint and no other IMDS URL. */
+  const tokenRequest = (text: string) => {
+    const tokenVarRefs = urlVars.filter((v) => v.token).map((v) => v.name);
+    if (!TOKEN_ENDPOINT.test(text) && !readsAny(text, tokenVarRefs)) return false;
+    const rest = tokenVarRefs.reduce((t, v) => t.replace(readOf(v), ' '), text.replace(TOKEN_URL, ' '));
+    return !IMDS_ADDRESS.test(rest) && !readsAny(rest, urlVars.map((v) => v.name));
+  };
+  for (const { line, text, full } of scriptCommands(script)) {
+    const assigned = BASH_ASSIGNMENT.exec(text)?.[1] ?? POWERSHELL_ASSIGNMENT.exec(text)?.[1] ?? TOKEN_HEADER_ADDED.exec(text)?.[1];
+    const client = HTTP_CLIENT.test(text);
+    const toImds = IMDS_ADDRESS.test(text) || readsAny(text, urlVars.map((v) => v.name));
+    const withToken = TOKEN_HEADER.test(text) || readsAny(text, tokenVars);
+    // What a variable holds is the whole command, its `$( … )` included: TOKEN=$(curl -X PUT …).
+    if (assigned && (TOKEN_HEADER.test(full) || readsAny(full, tokenVars) || (HTTP_CLIENT.test(full) && tokenRequest(full)))) {
+      tokenVars.push(assigned);
+    }
+    if (assigned && toImds && !client) urlVars.push({ name: assigned, token: tokenRequest(text) });
+    if (toImds && client && !withToken && !tokenRequest(text)) {
+      calls.push({ line, text: shorten(text), powershell: POWERSHELL.test(text) });
     }
   }
   return calls;
@@ -216,23 +248,13 @@ export function imdsV1Calls(script: string): ImdsV1Call[] {
 
 /** True when `text` reads the variable `name` ($name, ${name}; PowerShell names are case-insensitive). */
 function references(text: string, name: string): boolean {
-  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  return new RegExp(`\\$\\{?${escaped}(?![\\w])`, 'i').test(text);
+  return readOf(name).test(text);
 }
 
-/** Lines joined across `\` (shell) and backtick (PowerShell) continuations, with their first line number. */
-function logicalLines(script: string): Array<{ line: number; text: string }> {
-  const out: Array<{ line: number; text: string }> = [];
-  const lines = script.split(/\r?\n/);
-  for (let i = 0; i < lines.length; i++) {
-    const start = i + 1;
-    let text = lines[i];
-    while (/[\\`]\s*$/.test(text) && i + 1 < lines.length) {
-      text = text.replace(/[\\`]\s*$/, ' ') + lines[++i];
-    }
-    out.push({ line: start, text });
-  }
-  return out;
+/** Every read of the variable `name` in a text. */
+function readOf(name: string): RegExp {
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return new RegExp(`\\$\\{?${escaped}(?![\\w])\\}?`, 'gi');
 }
 
 function shorten(text: string): string {
