@@ -1,6 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage } from 'aws-cdk-lib';
+import { AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage, Token } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
 import { constructsOfAssembly, scopeAndStagesBelow, stagesNotReached } from './assembly-walk';
 import { deployImpactOf } from './deploy-impact';
@@ -287,8 +287,7 @@ export class Imdsv2Aspect implements IAspect {
    */
   private finalCheck(stage: Stage): string[] {
     const owned = this.owned.get(stage)!;
-    const all = constructsOfAssembly(stage).constructs
-      .filter((c): c is CfnResource => CfnResource.isCfnResource(c) && RESOURCE_TABLE.has(c.cfnResourceType));
+    const all = constructsOfAssembly(stage).constructs.filter(isImdsBearing);
     let verdicts = this.judge(all, owned);
     if (this.mode === EnforcementMode.REWRITE && this.rewriteFinal(verdicts)) verdicts = this.judge(all, owned);
     const finals = verdicts.map((v) => this.finalVerdictOf(v));
@@ -504,6 +503,7 @@ function pathOf(p: Patch): string {
 
 /** Whether what `a` wrote is still what renders at its path (a reference is taken as kept). */
 function stillWritten(properties: unknown, a: AppliedSet): boolean {
-  if (typeof a.value !== 'string' && typeof a.value !== 'number' && typeof a.value !== 'boolean') return true;
-  return valueAt(properties, a.path) === a.value;
+  if (Token.isUnresolved(a.value)) return true;
+  // An object or array (an option list, say) is compared by value: an overwrite is theirs too.
+  return JSON.stringify(valueAt(properties, a.path)) === JSON.stringify(a.value);
 }

@@ -121,6 +121,13 @@ function scanned(files: string[]): Record<string, string[]> {
   return out;
 }
 
+/** Rule id → logical ids, from the CLI's scan of `yaml` written to a file. */
+function scannedYaml(yaml: string): Record<string, string[]> {
+  const file = path.join(tempDir(), 'app.yaml');
+  fs.writeFileSync(file, yaml);
+  return scanned([file]);
+}
+
 /** Rule id → logical ids, from Imdsv2Validator over a synthesized template. */
 function validated(templateFile: string): Record<string, string[]> {
   const report = new Imdsv2Validator().validate({ templatePaths: [templateFile] });
@@ -149,10 +156,7 @@ describe('(a) Fn::GetAtt in its string form, as CfnInclude keeps YAML\'s !GetAtt
   });
 
   test.each(forms)('GIVEN the same YAML template (%#: %s) WHEN the CLI scans it THEN the template is reported Imdsv2-Replacement and the instance Imdsv2-TokensRequired', (spec) => {
-    const file = path.join(tempDir(), 'app.yaml');
-    fs.writeFileSync(file, yamlTemplate(yamlInstance(spec)));
-
-    const found = scanned([file]);
+    const found = scannedYaml(yamlTemplate(yamlInstance(spec)));
 
     expect(found[Imdsv2RuleId.REPLACEMENT]).toEqual(['Lt']);
     expect(found[Imdsv2RuleId.TOKENS_REQUIRED]).toEqual(['Lt', 'Web']);
@@ -204,10 +208,7 @@ describe('(b) Fn::Sub of exactly one reference', () => {
   });
 
   test.each(forms)('GIVEN the same YAML template (%#: %s) WHEN the CLI scans it THEN the template is reported Imdsv2-Replacement', (spec) => {
-    const file = path.join(tempDir(), 'app.yaml');
-    fs.writeFileSync(file, yamlTemplate(yamlInstance(spec)));
-
-    expect(scanned([file])[Imdsv2RuleId.REPLACEMENT]).toEqual(['Lt']);
+    expect(scannedYaml(yamlTemplate(yamlInstance(spec)))[Imdsv2RuleId.REPLACEMENT]).toEqual(['Lt']);
   });
 
   test('GIVEN an L1 instance built with Fn.sub WHEN the aspect rewrites THEN the template is left and the instance closed in place; the validator reports Imdsv2-Replacement', () => {
@@ -275,10 +276,7 @@ describe('(c) a launch template named by an expression, and a consumer naming it
   });
 
   test('GIVEN the same YAML template WHEN the CLI scans it THEN only the template is reported (the ASG is linked to it)', () => {
-    const file = path.join(tempDir(), 'app.yaml');
-    fs.writeFileSync(file, yamlTemplate(asgYaml(JOIN), JOIN));
-
-    expect(scanned([file])).toEqual({ [Imdsv2RuleId.TOKENS_REQUIRED]: ['Lt'] });
+    expect(scannedYaml(yamlTemplate(asgYaml(JOIN), JOIN))).toEqual({ [Imdsv2RuleId.TOKENS_REQUIRED]: ['Lt'] });
   });
 
   test('GIVEN L1 resources in one stack whose names are the same Fn.join of AWS::StackName WHEN the validator checks the template THEN the ASG is linked (no Imdsv2-Unverifiable)', () => {
