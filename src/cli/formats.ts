@@ -1,7 +1,9 @@
 import * as path from 'path';
+import { isPlainObject } from '../engine/json';
 import { RULE_CATALOG, RuleSeverity } from '../engine/rule-catalog';
-import { TemplateFile } from '../templates/load-templates';
+import { InputProblem, TemplateFile } from '../templates/load-templates';
 import { ScanFinding, ScanResult } from '../templates/scan-templates';
+import { KeyLines, keyLinesOf, lineAt } from '../templates/template-text';
 
 /** The output formats of `cdk-imdsv2 scan`. */
 export const FORMATS = ['table', 'json', 'sarif'] as const;
@@ -10,13 +12,26 @@ export type Format = typeof FORMATS[number];
 const SARIF_SCHEMA = 'https://json.schemastore.org/sarif-2.1.0.json';
 const INFORMATION_URI = 'https://github.com/cdk-imdsv2/cdk-imdsv2';
 
-/** The scan result in `format`, ending with a newline. */
-export function render(format: Format, result: ScanResult, version: string): string {
+/** The scan result in `format`, ending with a newline, with the inputs that were not checked (`problems`). */
+export function render(format: Format, result: ScanResult, version: string, problems: readonly InputProblem[] = []): string {
   switch (format) {
-    case 'json': return `${JSON.stringify(toJson(result, version), undefined, 2)}\n`;
-    case 'sarif': return `${JSON.stringify(toSarif(result, version), undefined, 2)}\n`;
-    default: return toTable(result);
+    case 'json': return `${JSON.stringify(toJson(result, version, problems), undefined, 2)}\n`;
+    case 'sarif': return `${JSON.stringify(toSarif(result, version, problems), undefined, 2)}\n`;
+    default: return toTable(result, problems);
   }
+}
+
+/** At most this many skipped files are listed in the table (all of them in JSON and SARIF). */
+const SKIPPED_LISTED = 20;
+
+/** What the summary adds about inputs not checked. */
+function problemSummary(problems: readonly InputProblem[]): string {
+  const errors = problems.filter((p) => p.kind === 'error').length;
+  const skipped = problems.length - errors;
+  const parts: string[] = [];
+  if (errors > 0) parts.push(`${errors} input${errors === 1 ? '' : 's'} not checked (see the errors)`);
+  if (skipped > 0) parts.push(`${skipped} file${skipped === 1 ? '' : 's'} skipped: not templates`);
+  return parts.length > 0 ? `; ${parts.join('; ')}` : '';
 }
 
 function counts(findings: readonly ScanFinding[]): Record<RuleSeverity, number> {
@@ -38,31 +53,43 @@ function summary(result: ScanResult): string {
 }
 
 /** A table: one row per finding (rule, severity, resource, type), its problem and fix below. */
-function toTable(result: ScanResult): string {
+function toTable(result: ScanResult, problems: readonly InputProblem[]): string {
   const lines: string[] = [];
   if (result.findings.length > 0) {
     const rows = result.findings.map((f) => [f.ruleId, f.severity, `${f.template.name}#${f.logicalId}`, f.resourceType]);
     const header = ['RULE', 'SEVERITY', 'RESOURCE', 'TYPE'];
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+    const widths = header.map((h, i) => rows.reduce((w, r) => Math.max(w, r[i].length), h.length));
     const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]))).join('  ');
     lines.push(line(header));
     result.findings.forEach((f, i) => {
       lines.push(line(rows[i]));
       if (f.constructPath) lines.push(`    construct: ${f.constructPath}`);
+      if (f.template.asset) lines.push(`    asset:     ${assetText(f.template)}`);
       lines.push(`    problem:   ${f.problem}`);
       lines.push(`    fix:       ${f.remedy}`);
     });
     lines.push('');
   }
-  lines.push(summary(result));
+  const skipped = problems.filter((p) => p.kind === 'skipped');
+  if (skipped.length > 0 && skipped.length <= SKIPPED_LISTED) {
+    for (const p of skipped) lines.push(`skipped: ${p.message}`);
+    lines.push('');
+  }
+  lines.push(`${summary(result)}${problemSummary(problems)}`);
   return `${lines.join('\n')}\n`;
 }
 
-function toJson(result: ScanResult, version: string): unknown {
+/** A file asset template: the asset's name and the stack that ships it. */
+function assetText(t: TemplateFile): string {
+  return `${t.asset?.displayName ?? 'file asset'}${t.stackName ? ` of stack ${t.stackName}` : ''}`;
+}
+
+function toJson(result: ScanResult, version: string, problems: readonly InputProblem[]): unknown {
   return {
     tool: 'cdk-imdsv2',
     version,
     templates: result.templates.map((t) => t.name),
+    problems: problems.map((p) => ({ kind: p.kind, file: p.name, message: p.message })),
     resourcesChecked: result.resources,
     acknowledged: result.acknowledged,
     summary: counts(result.findings),
@@ -74,8 +101,9 @@ function toJson(result: ScanResult, version: string): unknown {
       logicalId: f.logicalId,
       resourceType: f.resourceType,
       constructPath: f.constructPath,
+      ...(f.template.asset ? { asset: assetText(f.template) } : {}),
       location: f.location,
-      line: lineOf(f.template, f.logicalId),
+      line: lineOf(f.template, f.logicalId, f.location),
       problem: f.problem,
       remedy: f.remedy,
     })),
@@ -83,7 +111,7 @@ function toJson(result: ScanResult, version: string): unknown {
 }
 
 /** SARIF 2.1.0: one run, the rule catalog as the driver's rules, one result per finding. */
-function toSarif(result: ScanResult, version: string): unknown {
+function toSarif(result: ScanResult, version: string, problems: readonly InputProblem[]): unknown {
   const ruleIndex = new Map(RULE_CATALOG.map((r, i) => [r.id as string, i]));
   return {
     $schema: SARIF_SCHEMA,
@@ -104,6 +132,14 @@ function toSarif(result: ScanResult, version: string): unknown {
           })),
         },
       },
+      invocations: [{
+        executionSuccessful: !problems.some((p) => p.kind === 'error'),
+        toolExecutionNotifications: problems.map((p) => ({
+          level: p.kind === 'error' ? 'error' : 'note',
+          message: { text: p.message },
+          locations: [{ physicalLocation: { artifactLocation: { uri: uriOf(path.resolve(p.name)) } } }],
+        })),
+      }],
       results: result.findings.map((f) => ({
         ruleId: f.ruleId,
         ruleIndex: ruleIndex.get(f.ruleId),
@@ -112,7 +148,7 @@ function toSarif(result: ScanResult, version: string): unknown {
         locations: [{
           physicalLocation: {
             artifactLocation: { uri: uriOf(f.template.file) },
-            region: { startLine: lineOf(f.template, f.logicalId) },
+            region: { startLine: lineOf(f.template, f.logicalId, f.location) },
           },
           logicalLocations: [{
             name: f.logicalId,
@@ -120,7 +156,12 @@ function toSarif(result: ScanResult, version: string): unknown {
             kind: 'resource',
           }],
         }],
-        properties: { resourceType: f.resourceType, location: f.location, ...(f.constructPath ? { constructPath: f.constructPath } : {}) },
+        properties: {
+          resourceType: f.resourceType,
+          location: f.location,
+          ...(f.constructPath ? { constructPath: f.constructPath } : {}),
+          ...(f.template.asset ? { asset: assetText(f.template) } : {}),
+        },
       })),
     }],
   };
@@ -136,16 +177,24 @@ function uriOf(file: string): string {
   return `file://${segments.startsWith('/') ? '' : '/'}${segments}`;
 }
 
-/** The 1-based line where resource `logicalId` is defined (its key under Resources), else 1. */
-export function lineOf(template: TemplateFile, logicalId: string): number {
-  const lines = template.text.split(/\r?\n/);
-  const escaped = logicalId.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-  const key = new RegExp(`^\\s*["']?${escaped}["']?\\s*:`);
-  const resourcesAt = lines.findIndex((l) => /^\s*["']?Resources["']?\s*:/.test(l));
-  for (let i = Math.max(resourcesAt, 0); i < lines.length; i++) {
-    if (key.test(lines[i])) return i + 1;
+/** Where the keys of each template are written: worked out once per template, when a line is first asked for. */
+const keyLineCache = new WeakMap<TemplateFile, KeyLines>();
+
+/**
+ * The 1-based line of a finding: its property (`location`, e.g.
+ * `Properties/LaunchTemplateData/MetadataOptions/HttpTokens`) or, when that is not written,
+ * the deepest part of it that is, down to the resource's key under Resources; else 1.
+ */
+export function lineOf(template: TemplateFile, logicalId: string, location = ''): number {
+  let lines = keyLineCache.get(template);
+  if (!lines) {
+    lines = keyLinesOf(template.template, template.text);
+    keyLineCache.set(template, lines);
   }
-  // A minified JSON template: the resource is on the line that holds its key.
-  const inline = lines.findIndex((l) => l.includes(`"${logicalId}"`));
-  return inline >= 0 ? inline + 1 : 1;
+  const steps = location.split('/').filter((k) => k !== '');
+  const resources = template.template.Resources;
+  // A finding outside Resources (an AWS::Include in Outputs, a top-level Transform) is located from its section.
+  const outside = steps[0] === logicalId && !(isPlainObject(resources) && logicalId in resources);
+  const keyPath = outside ? steps : ['Resources', logicalId, ...steps];
+  return lineAt(template.template, lines, keyPath);
 }

@@ -5,12 +5,13 @@ import { checkHopLimit, checkHostHopLimit } from '../engine/hop-limit';
 import { checkOptOuts } from '../engine/opt-outs';
 import { RULE_CATALOG, selectRules } from '../engine/rule-catalog';
 import { Imdsv2RuleId } from '../engine/rule-id';
-import { TemplateLoadError, loadInputs } from '../templates/load-templates';
+import { TemplateLoadError, collectInputs } from '../templates/load-templates';
 import { scanTemplates } from '../templates/scan-templates';
 
 /** Exit codes of `cdk-imdsv2`. */
 export const EXIT_CLEAN = 0;
 export const EXIT_FINDINGS = 1;
+/** Bad usage, or an input that could not be checked (the others are still scanned and reported). */
 export const EXIT_BAD_INPUT = 2;
 
 /** Where the CLI writes (process streams by default; tests pass their own). */
@@ -19,11 +20,14 @@ export interface CliOutput {
   readonly stderr: (text: string) => void;
 }
 
-const USAGE = `usage: cdk-imdsv2 scan [options] <cdk.out directory | template.json | template.yaml> ...
+const USAGE = `usage: cdk-imdsv2 scan [options] <cdk.out directory | folder | template file> ...
 
-Checks CloudFormation templates (a CDK cloud assembly, or template files in JSON or YAML)
-for EC2 instance metadata (IMDS) settings that leave IMDSv1 reachable, and for scripts that
-call IMDS without a token.
+Checks CloudFormation templates (a CDK cloud assembly, a folder of templates searched
+recursively, or template files in JSON or YAML) for EC2 instance metadata (IMDS) settings
+that leave IMDSv1 reachable, and for scripts that call IMDS without a token. A cloud
+assembly is read whole: stacks, nested stacks, stages, and file assets that are templates
+(Service Catalog products). In a folder, templates are recognised by their content; other
+files are skipped (listed in --format json and sarif).
 
 options:
   --format table|json|sarif     output format (default: table)
@@ -38,7 +42,9 @@ options:
   -h, --help                    show this help
   --version                     show the version
 
-exit codes: 0 no findings, 1 findings, 2 bad input or usage
+exit codes: 0 no findings, 1 findings, 2 bad usage or an input that could not be checked
+(a file that is unreadable, binary, not a template, or not valid; a resource without a
+Type): the other inputs are still scanned and reported, each error on stderr
 `;
 
 /** Bad usage: reported like bad input, with exit code 2. */
@@ -82,8 +88,12 @@ export async function main(argv: readonly string[], out: CliOutput = processOutp
       containerHopLimit: checkHopLimit('cdk-imdsv2', '--container-hop-limit', options.containerHopLimit, 2),
       optOuts: checkOptOuts('cdk-imdsv2', '--disable-rule', options.disabledRules, '--ignore-type', options.ignoredResourceTypes),
     };
-    const result = scanTemplates(loadInputs(options.inputs), policy);
-    out.stdout(render(options.format, result, version()));
+    const { templates, problems } = collectInputs(options.inputs);
+    const result = scanTemplates(templates, policy);
+    out.stdout(render(options.format, result, version(), problems));
+    const errors = problems.filter((p) => p.kind === 'error');
+    for (const p of errors) out.stderr(`cdk-imdsv2: ${p.message}\n`);
+    if (errors.length > 0) return EXIT_BAD_INPUT;
     return result.findings.length > 0 ? EXIT_FINDINGS : EXIT_CLEAN;
   } catch (e) {
     if (e instanceof TemplateLoadError || e instanceof UsageError) {

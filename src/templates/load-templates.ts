@@ -1,15 +1,17 @@
 import * as fs from 'fs';
 import * as path from 'path';
-import { parseDocument } from 'yaml';
-import type { CollectionTag, ScalarTag, YAMLMap, YAMLSeq } from 'yaml';
+import { TemplateTextError, parseTemplateText as parseText, shortMessage } from './template-text';
 import { ACKNOWLEDGED_RULES_METADATA } from '../engine/acknowledgements';
 import { Json, isPlainObject } from '../engine/json';
 
 /**
- * Reading CloudFormation templates: JSON or YAML (with the short-form tags), single files
- * or a CDK cloud assembly (cdk.out), with the nested stack templates they point at.
+ * Reading CloudFormation templates: JSON or YAML (with the short-form tags), single files,
+ * folders of templates (recognised by content, not by name) or a CDK cloud assembly
+ * (cdk.out: its stacks, nested stacks, Stage assemblies and the file assets that are
+ * templates, such as Service Catalog products), with the nested stack templates they point at.
  *
- * Every problem with the input is a TemplateLoadError with a one-line, lower-case message.
+ * Every problem with the input is a TemplateLoadError with a one-line, lower-case message;
+ * `collectInputs` keeps going and returns them per file.
  */
 
 /** Bad input: a missing file, text that does not parse, a document that is no template. */
@@ -46,72 +48,152 @@ export interface TemplateFile {
   readonly parent?: { readonly template: TemplateFile; readonly logicalId: string };
   /** Construct metadata from the cloud assembly's manifest, when the template came from one. */
   readonly assembly?: AssemblyMetadata;
+  /**
+   * For a template shipped as a file asset of a cloud assembly (a Service Catalog
+   * ProductStack, `CloudFormationTemplate.fromAsset`): the asset's name in the asset
+   * manifest. `file` is then the asset's source path in the assembly.
+   */
+  readonly asset?: { readonly displayName?: string };
 }
 
-/** CloudFormation's short-form YAML tags and the long form each stands for. */
-const SHORT_FORMS: ReadonlyArray<readonly [string, string]> = [
-  ['!Ref', 'Ref'],
-  ['!Condition', 'Condition'],
-  ...['And', 'Base64', 'Cidr', 'Equals', 'FindInMap', 'GetAtt', 'GetAZs', 'If', 'ImportValue', 'Join', 'Length', 'Not', 'Or',
-    'Select', 'Split', 'Sub', 'ToJsonString', 'Transform'].map((f) => [`!${f}`, `Fn::${f}`] as const),
-];
-
-function longForm(fn: string, value: unknown): Json {
-  if (fn === 'Fn::GetAtt' && typeof value === 'string') {
-    // !GetAtt Resource.Attribute (the attribute may hold dots: Outputs.Name)
-    const dot = value.indexOf('.');
-    return { [fn]: dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)] };
-  }
-  return { [fn]: value };
+/** An input that could not be checked (error), or a file of a folder that is no template (skipped). */
+export interface InputProblem {
+  readonly kind: 'error' | 'skipped';
+  /** The file, as shown (relative to the working directory). */
+  readonly name: string;
+  /** One line, at most ~200 characters, naming the file. */
+  readonly message: string;
 }
 
-/** One yaml custom tag per short form and node kind (scalar, sequence, mapping). */
-const CFN_TAGS: Array<ScalarTag | CollectionTag> = SHORT_FORMS.flatMap(([tag, fn]) => [
-  { tag, resolve: (value: string) => longForm(fn, value) } as ScalarTag,
-  { tag, collection: 'seq', resolve: (seq: YAMLSeq.Parsed) => longForm(fn, seq.toJSON()) } as CollectionTag,
-  { tag, collection: 'map', resolve: (map: YAMLMap.Parsed) => longForm(fn, map.toJSON()) } as CollectionTag,
-]);
+/** What `collectInputs` found: the templates, and a problem for each input it could not check. */
+export interface CollectedInputs {
+  readonly templates: TemplateFile[];
+  readonly problems: InputProblem[];
+}
+
+type Extra = Partial<Pick<TemplateFile, 'stackName' | 'parent' | 'assembly' | 'asset'>>;
+
+/**
+ * How a file came in: named on the command line (anything but a template is an error),
+ * found in a folder (a file that is no template is skipped and listed), or a file asset of a
+ * cloud assembly (a file that is no template is ignored: most assets are code).
+ */
+type Origin = 'named' | 'found' | 'asset';
 
 /** Parse the text of `file` as JSON (a .json file, or text that starts with `{`) or YAML. */
 export function parseTemplateText(text: string, file: string): Json {
-  const asJson = file.toLowerCase().endsWith('.json') || /^\s*\{/.test(text);
-  if (asJson) {
-    try {
-      return JSON.parse(text);
-    } catch (e) {
-      throw new TemplateLoadError(`cannot parse '${file}' as JSON: ${firstLine(e)}`);
-    }
+  try {
+    return parseText(text, file);
+  } catch (e) {
+    throw e instanceof TemplateTextError ? new TemplateLoadError(e.message) : e;
   }
-  const doc = parseDocument(text, { customTags: CFN_TAGS });
-  if (doc.errors.length > 0) {
-    // yaml's message: "<what> at line L, column C:" and then the source excerpt.
-    throw new TemplateLoadError(`cannot parse '${file}' as YAML: ${firstLine(doc.errors[0]).replace(/:$/, '')}`);
-  }
-  return doc.toJS({ maxAliasCount: 1000 });
 }
 
 /** Read and parse one template file; it must have a Resources section. */
-export function loadTemplateFile(file: string, extra: Partial<Pick<TemplateFile, 'stackName' | 'parent' | 'assembly'>> = {}): TemplateFile {
-  const absolute = path.resolve(file);
+export function loadTemplateFile(file: string, extra: Extra = {}): TemplateFile {
+  const read = readTemplate(path.resolve(file), 'named', extra);
+  return (read as { template: TemplateFile }).template;
+}
+
+/** A template read, with what is wrong in it; or why a found file is no template. */
+type ReadResult = { readonly template: TemplateFile; readonly problems: InputProblem[] } | { readonly skipped: string | undefined };
+
+/**
+ * Read one file as a template. Named files must be templates (else a TemplateLoadError);
+ * a found file or an asset that is binary, or text with neither `Resources` nor
+ * `AWSTemplateFormatVersion`, is skipped unparsed.
+ */
+function readTemplate(absolute: string, origin: Origin, extra: Extra): ReadResult {
   const name = displayName(absolute);
-  let text: string;
+  const text = readTextFile(absolute, name, origin);
+  if (typeof text !== 'string') return text;
+  if (origin !== 'named' && !text.includes('Resources') && !text.includes('AWSTemplateFormatVersion')) {
+    return { skipped: origin === 'found' ? `'${name}' is not a CloudFormation template: no Resources section` : undefined };
+  }
+  let template: Json;
   try {
-    text = fs.readFileSync(absolute, 'utf8');
+    template = parseTemplateText(text, name);
+  } catch (e) {
+    // a broken file that looks like a template is an error; other text is just not a template
+    if (origin === 'named' || looksLikeTemplate(text)) throw e;
+    return { skipped: origin === 'found' ? `'${name}' is not a CloudFormation template: not JSON or YAML` : undefined };
+  }
+  if (!isTemplate(template, origin)) {
+    const message = `'${name}' is not a CloudFormation template: expected a Resources section, got ${describe(isPlainObject(template) ? template.Resources : template)}`;
+    if (origin === 'named' || (isPlainObject(template) && template.AWSTemplateFormatVersion !== undefined)) throw new TemplateLoadError(message);
+    return { skipped: origin === 'found' ? message : undefined };
+  }
+  if (!isPlainObject(template.Resources)) {
+    throw new TemplateLoadError(`'${name}' is not a CloudFormation template: expected a Resources section, got ${describe(template.Resources)}`);
+  }
+  const problems: InputProblem[] = [];
+  for (const [logicalId, resource] of Object.entries<Json>(template.Resources)) {
+    if (isPlainObject(resource) && typeof resource.Type === 'string') continue;
+    const what = isPlainObject(resource) ? (resource.Type === undefined ? 'has no Type' : `has Type ${describe(resource.Type)}`) : `is ${describe(resource)}, not a resource`;
+    problems.push({ kind: 'error', name, message: `'${name}': resource '${shortMessage(logicalId)}' ${what}: CloudFormation rejects the template, so it is not checked` });
+  }
+  return { template: { file: absolute, name, template, text, ...extra }, problems };
+}
+
+/** The file's text; for a binary file, an error (named) or a skip. */
+function readTextFile(absolute: string, name: string, origin: Origin): string | { skipped: string | undefined } {
+  let bytes: Buffer;
+  try {
+    bytes = fs.readFileSync(absolute);
   } catch (e) {
     throw new TemplateLoadError(`cannot read '${name}': ${reason(e)}`);
   }
-  const template = parseTemplateText(text, name);
-  if (!isPlainObject(template) || !isPlainObject(template.Resources)) {
-    throw new TemplateLoadError(`'${name}' is not a CloudFormation template: expected a Resources section, got ${describe(isPlainObject(template) ? template.Resources : template)}`);
+  let text: string | undefined;
+  if (!bytes.subarray(0, 8192).includes(0)) {
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      // not UTF-8: CloudFormation reads templates as UTF-8
+    }
   }
-  return { file: absolute, name, template, text, ...extra };
+  if (text !== undefined) return text;
+  const message = `'${name}' is a binary file, not a CloudFormation template (JSON or YAML in UTF-8)`;
+  if (origin === 'named') throw new TemplateLoadError(message);
+  return { skipped: origin === 'found' ? message : undefined };
+}
+
+/** Text that says it is a template: an AWSTemplateFormatVersion, or a Resources key at the start of a line. */
+function looksLikeTemplate(text: string): boolean {
+  return text.includes('AWSTemplateFormatVersion') || /^\s*["']?Resources["']?\s*:/m.test(text);
 }
 
 /**
- * Load what the command line names: cloud assembly directories (cdk.out) and template files,
- * each with the nested stack templates it points at (each file once).
+ * A CloudFormation template by content: an AWSTemplateFormatVersion, or a Resources map
+ * (named files), holding at least one resource with a Type (found files and assets).
+ */
+function isTemplate(doc: Json, origin: Origin): boolean {
+  if (!isPlainObject(doc)) return false;
+  if (doc.AWSTemplateFormatVersion !== undefined) return true;
+  if (!isPlainObject(doc.Resources)) return false;
+  return origin === 'named' || Object.values<Json>(doc.Resources).some((r) => isPlainObject(r) && typeof r.Type === 'string');
+}
+
+/**
+ * Load what the command line names: cloud assembly directories (cdk.out), folders of
+ * templates (searched recursively) and template files, each with the nested stack templates
+ * it points at (each file once). Throws the first problem that is an error.
  */
 export function loadInputs(inputs: readonly string[]): TemplateFile[] {
+  const { templates, problems } = collectInputs(inputs);
+  const error = problems.find((p) => p.kind === 'error');
+  if (error) throw new TemplateLoadError(error.message);
+  return templates;
+}
+
+/**
+ * Load what the command line names, going on past what cannot be read: each input that
+ * cannot be checked is a problem of kind 'error', each file of a folder that is no template
+ * one of kind 'skipped'.
+ *
+ * A folder is searched recursively (not into node_modules, nor folders whose name starts
+ * with a dot); a folder holding manifest.json is read as a cloud assembly.
+ */
+export function collectInputs(inputs: readonly string[]): CollectedInputs {
   const loaded = new Loaded();
   for (const input of inputs) {
     const absolute = path.resolve(input);
@@ -119,18 +201,54 @@ export function loadInputs(inputs: readonly string[]): TemplateFile[] {
     try {
       stat = fs.statSync(absolute);
     } catch (e) {
-      throw new TemplateLoadError(`cannot read '${input}': ${reason(e)}`);
+      loaded.problems.push({ kind: 'error', name: input, message: `cannot read '${input}': ${reason(e)}` });
+      continue;
     }
-    if (stat.isDirectory()) {
-      if (!fs.existsSync(path.join(absolute, 'manifest.json'))) {
-        throw new TemplateLoadError(`'${input}' is a directory without manifest.json: expected a cloud assembly (cdk.out) or template files`);
-      }
-      for (const stack of readAssembly(absolute)) loaded.add(stack.templateFile, { stackName: stack.stackName, assembly: stack.metadata });
-    } else {
-      loaded.add(absolute, {});
+    if (!stat.isDirectory()) {
+      loaded.add(absolute, {}, 'named');
+      continue;
+    }
+    const before = loaded.count;
+    loaded.guard(displayName(absolute), () => loadFolder(loaded, absolute, true));
+    if (loaded.count === before && !loaded.problems.some((p) => p.kind === 'error')) {
+      loaded.problems.push({ kind: 'error', name: input, message: `no CloudFormation template found in '${input}'` });
     }
   }
-  return loaded.all();
+  return { templates: loaded.all(), problems: loaded.problems };
+}
+
+/** A folder: a cloud assembly when it holds manifest.json, else every file below it. */
+function loadFolder(loaded: Loaded, dir: string, top: boolean): void {
+  const manifest = path.join(dir, 'manifest.json');
+  if (fs.existsSync(manifest) && (top || isAssemblyManifest(manifest))) {
+    loadAssembly(loaded, dir);
+    return;
+  }
+  const entries = fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const p = path.join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
+      loaded.guard(displayName(p), () => loadFolder(loaded, p, false));
+    } else if (entry.isFile()) {
+      loaded.add(p, {}, 'found');
+    }
+  }
+}
+
+function isAssemblyManifest(file: string): boolean {
+  try {
+    return isPlainObject(JSON.parse(fs.readFileSync(file, 'utf8'))?.artifacts);
+  } catch {
+    return false;
+  }
+}
+
+/** A cloud assembly: its stacks with their nested stacks first, then the file assets that are templates. */
+function loadAssembly(loaded: Loaded, dir: string): void {
+  const { stacks, assets } = readAssembly(dir);
+  for (const stack of stacks) loaded.add(stack.templateFile, { stackName: stack.stackName, assembly: stack.metadata }, 'named');
+  for (const asset of assets) loaded.add(asset.file, { stackName: asset.stackName, asset: { displayName: asset.displayName } }, 'asset');
 }
 
 /**
@@ -148,7 +266,7 @@ export function loadAssemblyTemplates(templatePaths: readonly string[]): Templat
     if (!stacks) {
       stacks = new Map();
       if (fs.existsSync(path.join(dir, 'manifest.json'))) {
-        for (const s of readAssembly(dir, false)) stacks.set(s.templateFile, s);
+        for (const s of readAssembly(dir, false).stacks) stacks.set(s.templateFile, s);
       }
       byDir.set(dir, stacks);
     }
@@ -158,19 +276,47 @@ export function loadAssemblyTemplates(templatePaths: readonly string[]): Templat
   return loaded.all();
 }
 
-/** Templates loaded so far, each file once, nested stack templates after their parents. */
+/** Templates loaded so far, each file once, nested stack templates after their parents; and the problems met. */
 class Loaded {
+  public readonly problems: InputProblem[] = [];
   private readonly byFile = new Map<string, TemplateFile>();
+  private readonly seen = new Set<string>();
 
-  public add(file: string, extra: Partial<Pick<TemplateFile, 'stackName' | 'parent' | 'assembly'>>): void {
-    if (this.byFile.has(file)) return;
-    const template = loadTemplateFile(file, extra);
+  public get count(): number {
+    return this.byFile.size;
+  }
+
+  public add(file: string, extra: Extra, origin: Origin = 'named'): void {
+    if (this.seen.has(file)) return;
+    this.seen.add(file);
+    let read: ReadResult | undefined;
+    this.guard(displayName(file), () => {
+      read = readTemplate(file, origin, extra);
+    });
+    if (!read) return;
+    if ('skipped' in read) {
+      if (read.skipped) this.problems.push({ kind: 'skipped', name: displayName(file), message: read.skipped });
+      return;
+    }
+    const template = read.template;
+    this.problems.push(...read.problems);
     this.byFile.set(file, template);
     for (const [logicalId, resource] of Object.entries<Json>(template.template.Resources)) {
       if (resource?.Type !== 'AWS::CloudFormation::Stack') continue;
       const child = nestedTemplateFile(template, resource);
       if (!child || this.byFile.has(child)) continue;
-      this.add(child, { parent: { template, logicalId }, assembly: template.assembly, stackName: template.stackName });
+      this.add(child, { parent: { template, logicalId }, assembly: template.assembly, stackName: template.stackName, asset: template.asset });
+    }
+  }
+
+  /** Runs `load`, keeping a TemplateLoadError (or a file system error) as a problem of `name`. */
+  public guard(name: string, load: () => void): void {
+    try {
+      load();
+    } catch (e) {
+      if (e instanceof TemplateLoadError) this.problems.push({ kind: 'error', name, message: e.message });
+      else if ((e as { code?: string }).code !== undefined) this.problems.push({ kind: 'error', name, message: `cannot read '${name}': ${reason(e)}` });
+      else throw e;
     }
   }
 
@@ -245,27 +391,68 @@ interface AssemblyStack {
   readonly metadata: AssemblyMetadata;
 }
 
-/** The stacks of the cloud assembly in `dir` (and, when `nested`, of the assemblies of its stages). */
-function readAssembly(dir: string, nested = true): AssemblyStack[] {
+/** A file asset of a cloud assembly (a template or not: that is decided by reading it). */
+interface AssemblyAsset {
+  readonly file: string;
+  readonly displayName?: string;
+  /** The stack that publishes it (whose artifact depends on the asset manifest). */
+  readonly stackName?: string;
+}
+
+/**
+ * The stacks of the cloud assembly in `dir` and its file assets (and, when `nested`, those
+ * of the assemblies of its stages). Asset manifests (`cdk:asset-manifest` artifacts) list
+ * each file asset's source path in the assembly: that is where a ProductStack's
+ * `*.product.template.json` and a `CloudFormationTemplate.fromAsset` copy are.
+ */
+function readAssembly(dir: string, nested = true): { stacks: AssemblyStack[]; assets: AssemblyAsset[] } {
   const manifestFile = path.join(dir, 'manifest.json');
   const manifest = readJson(manifestFile);
   if (!isPlainObject(manifest) || !isPlainObject(manifest.artifacts)) {
     throw new TemplateLoadError(`'${displayName(manifestFile)}' is not a cloud assembly manifest: expected an artifacts section, got ${describe(isPlainObject(manifest) ? manifest.artifacts : manifest)}`);
   }
   const stacks: AssemblyStack[] = [];
-  for (const [id, artifact] of Object.entries<Json>(manifest.artifacts)) {
+  const assets: AssemblyAsset[] = [];
+  const artifacts = Object.entries<Json>(manifest.artifacts);
+  for (const [id, artifact] of artifacts) {
     if (artifact?.type === 'aws:cloudformation:stack' && typeof artifact.properties?.templateFile === 'string') {
       const file = typeof artifact.additionalMetadataFile === 'string' ? path.join(dir, artifact.additionalMetadataFile) : undefined;
       stacks.push({
         templateFile: path.resolve(dir, artifact.properties.templateFile),
-        stackName: String(artifact.displayName ?? artifact.properties.stackName ?? id),
+        stackName: stackNameOf(id, artifact),
         metadata: new StackMetadata(artifact.metadata ?? {}, file),
       });
     } else if (nested && artifact?.type === 'cdk:cloud-assembly' && typeof artifact.properties?.directoryName === 'string') {
-      stacks.push(...readAssembly(path.resolve(dir, artifact.properties.directoryName)));
+      const inner = readAssembly(path.resolve(dir, artifact.properties.directoryName));
+      stacks.push(...inner.stacks);
+      assets.push(...inner.assets);
+    } else if (nested && artifact?.type === 'cdk:asset-manifest' && typeof artifact.properties?.file === 'string') {
+      const publisher = artifacts.find(([, a]) => a?.type === 'aws:cloudformation:stack' && Array.isArray(a.dependencies) && a.dependencies.includes(id));
+      const stackName = publisher ? stackNameOf(publisher[0], publisher[1]) : undefined;
+      assets.push(...fileAssets(path.resolve(dir, artifact.properties.file), stackName));
     }
   }
-  return stacks;
+  return { stacks, assets };
+}
+
+function stackNameOf(id: string, artifact: Json): string {
+  return String(artifact.displayName ?? artifact.properties?.stackName ?? id);
+}
+
+/** The file assets (packaging `file`, not executable) of one asset manifest. */
+function fileAssets(manifestFile: string, stackName: string | undefined): AssemblyAsset[] {
+  const manifest = readJson(manifestFile);
+  const out: AssemblyAsset[] = [];
+  for (const asset of Object.values<Json>(isPlainObject(manifest?.files) ? manifest.files : {})) {
+    const source = asset?.source;
+    if (typeof source?.path !== 'string' || (source.packaging ?? 'file') !== 'file') continue;
+    out.push({
+      file: path.resolve(path.dirname(manifestFile), source.path),
+      displayName: typeof asset.displayName === 'string' ? asset.displayName : undefined,
+      stackName,
+    });
+  }
+  return out;
 }
 
 const ACKNOWLEDGED = ACKNOWLEDGED_RULES_METADATA;

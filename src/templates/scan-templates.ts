@@ -1,6 +1,7 @@
 import { TemplateFile } from './load-templates';
 import { TemplateResources } from './template-resources';
 import { analyze } from '../engine/analyze';
+import { Json, isPlainObject } from '../engine/json';
 import { Finding, Patch, ResourceVerdict } from '../engine/model';
 import { NO_OPT_OUTS, OptOuts, withOptOuts } from '../engine/opt-outs';
 import { adapterFor } from '../engine/resource-table';
@@ -88,7 +89,75 @@ export function scanTemplates(templates: readonly TemplateFile[], policy: ScanPo
       });
     }
   }
+  if (policy.rules.has(Imdsv2RuleId.UNVERIFIABLE)) {
+    for (const t of templates) findings.push(...includeFindings(t));
+  }
   return { templates, resources: resources.views.length, findings, acknowledged };
+}
+
+const INCLUDE = 'AWS::Include';
+
+/**
+ * An `AWS::Include` transform left in a template (`Fn::Transform` named AWS::Include, or a
+ * top-level `Transform: AWS::Include`): CloudFormation inserts a snippet from S3 at deploy
+ * time, which may hold or change an IMDS-bearing resource. Not seen here, so said: one
+ * Imdsv2-Unverifiable finding at each place, on the resource that holds it when one does.
+ */
+export function includeFindings(t: TemplateFile): ScanFinding[] {
+  if (!t.text.includes(INCLUDE)) return [];
+  const doc: Json = t.template;
+  const out: ScanFinding[] = [];
+  const finding = (logicalId: string, resourceType: string, location: string, from: Json): ScanFinding => ({
+    ruleId: Imdsv2RuleId.UNVERIFIABLE,
+    severity: ruleDoc(Imdsv2RuleId.UNVERIFIABLE).severity,
+    logicalId,
+    resourceType,
+    template: t,
+    location,
+    problem: `an unresolved AWS::Include transform inserts a snippet${locationText(from)} at deploy time, which is not checked here`,
+    remedy: 'check the snippet, or scan the processed template (aws cloudformation get-template --template-stage Processed)',
+  });
+  const transform = doc.Transform;
+  if ([transform].flat().some((x: Json) => x === INCLUDE || x?.Name === INCLUDE)) {
+    out.push(finding('Transform', INCLUDE, 'Transform', undefined));
+  }
+  for (const [section, body] of Object.entries<Json>(doc)) {
+    if (section === 'Transform' || !isPlainObject(body)) continue;
+    if (section !== 'Resources') {
+      for (const [at, parameters] of includesIn(body, [])) out.push(finding(section, INCLUDE, [section, ...at].join('/'), parameters));
+      continue;
+    }
+    for (const [logicalId, resource] of Object.entries<Json>(body)) {
+      const type = isPlainObject(resource) && typeof resource.Type === 'string' ? resource.Type : INCLUDE;
+      for (const [at, parameters] of includesIn(resource, logicalId === 'Fn::Transform' ? ['Fn::Transform'] : [])) {
+        out.push(finding(logicalId, type, at.join('/'), parameters));
+      }
+    }
+  }
+  return out;
+}
+
+/** Each `Fn::Transform` named AWS::Include under `v`: its path (to the Fn::Transform key) and parameters. */
+function includesIn(v: Json, at: string[]): Array<[string[], Json]> {
+  const out: Array<[string[], Json]> = [];
+  const walk = (node: Json, p: string[]) => {
+    if (Array.isArray(node)) {
+      node.forEach((x, i) => walk(x, [...p, String(i)]));
+    } else if (isPlainObject(node)) {
+      for (const [k, x] of Object.entries<Json>(node)) {
+        if (k === 'Fn::Transform' && [x].flat().some((y: Json) => y?.Name === INCLUDE)) out.push([[...p, k], [x].flat().find((y: Json) => y?.Name === INCLUDE)?.Parameters]);
+        else walk(x, [...p, k]);
+      }
+    }
+  };
+  if (at.length > 0 && isPlainObject(v) && v.Name === INCLUDE) out.push([at, v.Parameters]);
+  else walk(v, at);
+  return out;
+}
+
+function locationText(parameters: Json): string {
+  const location = parameters?.Location;
+  return typeof location === 'string' ? ` from ${location}` : '';
 }
 
 /**

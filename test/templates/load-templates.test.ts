@@ -76,7 +76,7 @@ describe('loading: bad input is one clear line', () => {
     ['invalid YAML', () => loadInputs([path.join(tempDir({ 'bad.yaml': 'Resources:\n  R: [1, 2\n  S: 3\n' }), 'bad.yaml')]), /^cannot parse '.*bad\.yaml' as YAML: .+ at line \d+, column \d+$/],
     ['a template without Resources', () => loadInputs([path.join(tempDir({ 'p.json': { Parameters: {} } }), 'p.json')]), /^'.*p\.json' is not a CloudFormation template: expected a Resources section, got none$/],
     ['a JSON list', () => loadInputs([path.join(tempDir({ 'l.json': [1] }), 'l.json')]), /^'.*l\.json' is not a CloudFormation template: expected a Resources section, got a list$/],
-    ['a directory without manifest.json', () => loadInputs([tempDir()]), /is a directory without manifest\.json: expected a cloud assembly \(cdk\.out\) or template files$/],
+    ['a directory without templates', () => loadInputs([tempDir({ 'notes.txt': 'hello' })]), /^no CloudFormation template found in '.*'$/],
   ])('GIVEN %s THEN a TemplateLoadError with a one-line message', (_, load, message) => {
     let error: unknown;
     try {

@@ -1,0 +1,284 @@
+import * as yaml from 'js-yaml';
+import { Json, isPlainObject } from '../engine/json';
+
+/**
+ * The text of a template: parsing it the way CloudFormation does, and finding where a key
+ * is written (for SARIF and JSON output), both in one pass over the text.
+ *
+ * - JSON: `JSON.parse` (a duplicate key: the last wins, as in CloudFormation).
+ * - YAML: js-yaml with CloudFormation's short-form tags on the YAML 1.2 core schema (so
+ *   `2010-09-09` stays a string); a duplicate key: the last wins; a `...` document end is
+ *   fine; aliases are bounded (an alias bomb is an error naming the file).
+ * - A UTF-8 byte order mark is dropped first.
+ *
+ * Errors are TemplateTextError with a one-line message of at most ~200 characters.
+ */
+export class TemplateTextError extends Error {
+  public constructor(message: string) {
+    super(message);
+    this.name = 'TemplateTextError';
+  }
+}
+
+/** Where each key of a mapping is written: mapping → key → 1-based line. */
+export type KeyLines = WeakMap<object, Map<string, number>>;
+
+/** CloudFormation's short-form YAML tags and the long form each stands for. */
+const SHORT_FORMS: ReadonlyArray<readonly [string, string]> = [
+  ['!Ref', 'Ref'],
+  ['!Condition', 'Condition'],
+  ...['And', 'Base64', 'Cidr', 'Equals', 'FindInMap', 'GetAtt', 'GetAZs', 'If', 'ImportValue', 'Join', 'Length', 'Not', 'Or',
+    'Select', 'Split', 'Sub', 'ToJsonString', 'Transform'].map((f) => [`!${f}`, `Fn::${f}`] as const),
+];
+
+function longForm(fn: string, value: unknown): Json {
+  if (fn === 'Fn::GetAtt' && typeof value === 'string') {
+    // !GetAtt Resource.Attribute (the attribute may hold dots: Outputs.Name)
+    const dot = value.indexOf('.');
+    return { [fn]: dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)] };
+  }
+  return { [fn]: value ?? '' };
+}
+
+/** One js-yaml type per short form and node kind, on the core schema (no timestamps, no merge keys). */
+const CFN_SCHEMA = yaml.CORE_SCHEMA.extend(SHORT_FORMS.flatMap(([tag, fn]) => (['scalar', 'sequence', 'mapping'] as const)
+  .map((kind) => new yaml.Type(tag, { kind, construct: (data: unknown) => longForm(fn, data) }))));
+
+/** Key lines of the YAML templates parsed so far, by parsed root (read by `keyLinesOf`). */
+const yamlKeyLines = new WeakMap<object, KeyLines>();
+
+const MAX_MESSAGE = 200;
+
+/** `message` cut to one line of at most MAX_MESSAGE characters. */
+export function shortMessage(message: string): string {
+  const line = message.split('\n')[0].trim();
+  return line.length > MAX_MESSAGE ? `${line.slice(0, MAX_MESSAGE)}…` : line;
+}
+
+/** Parse `text` (named `file` in messages) as JSON (a .json file, or text that starts with `{`) or YAML. */
+export function parseTemplateText(text: string, file: string): Json {
+  const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+  const jsonName = file.toLowerCase().endsWith('.json');
+  if (jsonName || /^\s*\{/.test(body)) {
+    try {
+      return JSON.parse(body);
+    } catch (e) {
+      const jsonError = new TemplateTextError(`cannot parse '${file}' as JSON: ${shortMessage(e instanceof Error ? e.message : String(e))}`);
+      if (jsonName) throw jsonError;
+      // text in braces that is no JSON may still be YAML (flow style); else the JSON error says more
+      try {
+        return parseYaml(body, file);
+      } catch {
+        throw jsonError;
+      }
+    }
+  }
+  return parseYaml(body, file);
+}
+
+function parseYaml(text: string, file: string): Json {
+  const lines: KeyLines = new WeakMap();
+  let doc: Json;
+  try {
+    doc = yaml.load(text, { schema: CFN_SCHEMA, json: true, filename: file, listener: keyLineListener(lines) });
+  } catch (e) {
+    const mark = (e as { mark?: { line: number; column: number } }).mark;
+    const reason = (e as { reason?: string }).reason ?? (e instanceof Error ? e.message : String(e));
+    const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';
+    throw new TemplateTextError(`cannot parse '${file}' as YAML: ${shortMessage(reason)}${where}`);
+  }
+  // An alias is the object it names (js-yaml shares it), so the document stays small in
+  // memory; but everything that walks it (the engine, JSON output) walks every alias again.
+  if (text.includes('*')) checkAliasExpansion(doc, Math.max(100_000, text.length), file);
+  if (typeof doc === 'object' && doc !== null) yamlKeyLines.set(doc, lines);
+  return doc;
+}
+
+/**
+ * js-yaml's listener sees every node open and close, nested. A mapping's children come as
+ * key, value, key, value: at its close, each key's line (where the key node opened) is
+ * recorded for the mapping's object.
+ */
+function keyLineListener(lines: KeyLines): (event: 'open' | 'close', state: any) => void {
+  // per open node: its opening line, then (line, result) of each closed child
+  const stack: Array<Array<number | Json>> = [];
+  return (event, state) => {
+    if (event === 'open') {
+      stack.push([state.line + 1]);
+      return;
+    }
+    const frame = stack.pop()!;
+    const parent = stack[stack.length - 1];
+    if (parent) parent.push(frame[0], state.result);
+    const result = state.result;
+    if (state.kind !== 'mapping' || typeof result !== 'object' || result === null || lines.has(result)) return;
+    const keys = new Map<string, number>();
+    for (let i = 1; i + 1 < frame.length; i += 4) {
+      const key = frame[i + 1];
+      if (typeof key === 'string' || typeof key === 'number') keys.set(String(key), frame[i] as number);
+    }
+    lines.set(result, keys);
+  };
+}
+
+/** Throws when the document, each alias expanded, has more than `limit` nodes (counted once per shared node). */
+function checkAliasExpansion(doc: Json, limit: number, file: string): void {
+  const sizes = new Map<object, number>();
+  const size = (v: Json): number => {
+    if (typeof v !== 'object' || v === null) return 1;
+    const known = sizes.get(v);
+    if (known !== undefined) return known;
+    sizes.set(v, limit + 1); // a cycle counts as too large
+    let n = 1;
+    for (const child of Array.isArray(v) ? v : Object.values(v)) {
+      n += size(child);
+      if (n > limit) break;
+    }
+    sizes.set(v, n);
+    return n;
+  };
+  if (size(doc) > limit) {
+    throw new TemplateTextError(`cannot parse '${file}' as YAML: its aliases expand to more than ${limit} nodes (an alias bomb?)`);
+  }
+}
+
+/**
+ * Where each key of `template` (parsed from `text`) is written. YAML: recorded while parsing.
+ * JSON: one scan of the text, walking the parsed value beside it (so a duplicate key points
+ * at its last occurrence, the one that counts).
+ */
+export function keyLinesOf(template: Json, text: string): KeyLines {
+  if (typeof template === 'object' && template !== null) {
+    const fromYaml = yamlKeyLines.get(template);
+    if (fromYaml) return fromYaml;
+  }
+  const lines: KeyLines = new WeakMap();
+  try {
+    new JsonKeyScanner(text, lines).scan(template);
+  } catch {
+    // text that is not the JSON of `template` (a caller's own TemplateFile): no lines, line 1
+  }
+  return lines;
+}
+
+/** The 1-based line of the deepest key of `keyPath` that is written in `template` (1 when none is). */
+export function lineAt(template: Json, lines: KeyLines, keyPath: readonly string[]): number {
+  let line = 1;
+  let node: Json = template;
+  for (const key of keyPath) {
+    if (typeof node !== 'object' || node === null) break;
+    const keyLine = lines.get(node)?.get(key);
+    if (keyLine === undefined) break;
+    line = keyLine;
+    node = node[key];
+  }
+  return line;
+}
+
+/** Below this depth, keys are not recorded (no finding points that deep), only skipped. */
+const MAX_RECORDED_DEPTH = 12;
+
+/** One pass over JSON text that `JSON.parse` accepted, recording each object's key lines. */
+class JsonKeyScanner {
+  private i = 0;
+  private line = 1;
+
+  public constructor(private readonly text: string, private readonly lines: KeyLines) {
+    if (text.charCodeAt(0) === 0xfeff) this.i = 1;
+  }
+
+  public scan(value: Json): void {
+    this.value(value, 0);
+  }
+
+  private value(v: Json, depth: number): void {
+    this.space();
+    const c = this.text.charCodeAt(this.i);
+    if ((c === 0x7b || c === 0x5b) && depth >= MAX_RECORDED_DEPTH) return this.skipContainer();
+    if (c === 0x7b) return this.object(v, depth);
+    if (c === 0x5b) return this.array(v, depth);
+    if (c === 0x22) return void this.string();
+    // number, true, false, null: up to the next comma, bracket or space
+    for (let d = this.text.charCodeAt(this.i); this.i < this.text.length; d = this.text.charCodeAt(++this.i)) {
+      if (d === 0x2c || d === 0x5d || d === 0x7d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
+    }
+  }
+
+  private object(v: Json, depth: number): void {
+    const own = isPlainObject(v) ? v : undefined;
+    const keys = own ? new Map<string, number>() : undefined;
+    if (own && keys) this.lines.set(own, keys);
+    this.i++; // {
+    for (;;) {
+      this.space();
+      if (this.text.charCodeAt(this.i) === 0x7d) break;
+      const line = this.line;
+      const key = this.string();
+      keys?.set(key, line);
+      this.space();
+      this.i++; // :
+      this.value(own?.[key], depth + 1);
+      this.space();
+      if (this.text.charCodeAt(this.i) !== 0x2c) break;
+      this.i++; // ,
+    }
+    this.i++; // }
+  }
+
+  private array(v: Json, depth: number): void {
+    const own = Array.isArray(v) ? v : undefined;
+    this.i++; // [
+    for (let index = 0; ; index++) {
+      this.space();
+      if (this.text.charCodeAt(this.i) === 0x5d) break;
+      this.value(own?.[index], depth + 1);
+      this.space();
+      if (this.text.charCodeAt(this.i) !== 0x2c) break;
+      this.i++; // ,
+    }
+    this.i++; // ]
+  }
+
+  /** Reads a string at the cursor (its opening quote) and returns its value. */
+  private string(): string {
+    const start = this.i;
+    let end = this.text.indexOf('"', start + 1);
+    while (end > 0 && this.escaped(end)) end = this.text.indexOf('"', end + 1);
+    if (end < 0) throw new Error('unterminated string');
+    this.i = end + 1;
+    const raw = this.text.slice(start + 1, end);
+    return raw.includes('\\') ? JSON.parse(this.text.slice(start, end + 1)) : raw;
+  }
+
+  /** Whether the quote at `at` is escaped (an odd number of backslashes before it). */
+  private escaped(at: number): boolean {
+    let n = 0;
+    while (this.text.charCodeAt(at - 1 - n) === 0x5c) n++;
+    return n % 2 === 1;
+  }
+
+  /** Skips an object or array without recording (iterative: any depth). */
+  private skipContainer(): void {
+    let depth = 0;
+    do {
+      const c = this.text.charCodeAt(this.i);
+      if (c === 0x22) {
+        this.string();
+        continue;
+      }
+      if (c === 0x7b || c === 0x5b) depth++;
+      else if (c === 0x7d || c === 0x5d) depth--;
+      else if (c === 0x0a) this.line++;
+      this.i++;
+    } while (depth > 0 && this.i < this.text.length);
+  }
+
+  private space(): void {
+    for (;;) {
+      const c = this.text.charCodeAt(this.i);
+      if (c === 0x0a) this.line++;
+      else if (c !== 0x20 && c !== 0x09 && c !== 0x0d) return;
+      this.i++;
+    }
+  }
+}
