@@ -128,8 +128,11 @@ function readTemplate(absolute: string, origin: Origin, extra: Extra): ReadResul
   }
   const problems: InputProblem[] = [];
   for (const [logicalId, resource] of Object.entries<Json>(template.Resources)) {
-    if (isPlainObject(resource) && typeof resource.Type === 'string') continue;
-    const what = isPlainObject(resource) ? (resource.Type === undefined ? 'has no Type' : `has Type ${describe(resource.Type)}`) : `is ${describe(resource)}, not a resource`;
+    // Fn::Transform (AWS::Include) and Fn::ForEach loops among the resources, and a Type that
+    // is not a string (a preprocessor's, e.g. Rain::Module), are reported by the scan (Unverifiable).
+    if (logicalId === 'Fn::Transform' || logicalId.startsWith('Fn::ForEach::')) continue;
+    if (isPlainObject(resource) && resource.Type !== undefined && resource.Type !== null) continue;
+    const what = isPlainObject(resource) ? 'has no Type' : `is ${describe(resource)}, not a resource`;
     problems.push({ kind: 'error', name, message: `'${name}': resource '${shortMessage(logicalId)}' ${what}: CloudFormation rejects the template, so it is not checked` });
   }
   return { template: { file: absolute, name, template, text, ...extra }, problems };
@@ -273,6 +276,8 @@ export function loadAssemblyTemplates(templatePaths: readonly string[]): Templat
     const stack = stacks.get(absolute);
     loaded.add(absolute, { stackName: stack?.stackName, assembly: stack?.metadata });
   }
+  const error = loaded.problems.find((p) => p.kind === 'error');
+  if (error) throw new TemplateLoadError(error.message);
   return loaded.all();
 }
 

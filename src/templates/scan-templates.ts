@@ -90,7 +90,7 @@ export function scanTemplates(templates: readonly TemplateFile[], policy: ScanPo
     }
   }
   if (policy.rules.has(Imdsv2RuleId.UNVERIFIABLE)) {
-    for (const t of templates) findings.push(...includeFindings(t));
+    for (const t of templates) findings.push(...includeFindings(t), ...unexpandedFindings(t));
   }
   return { templates, resources: resources.views.length, findings, acknowledged };
 }
@@ -135,6 +135,53 @@ export function includeFindings(t: TemplateFile): ScanFinding[] {
     }
   }
   return out;
+}
+
+/**
+ * Resources this scan cannot see because something else makes them: a Type that is not a
+ * string (a preprocessor's module, e.g. `Rain::Module`), and an `Fn::ForEach` loop
+ * (AWS::LanguageExtensions) whose body holds an IMDS-bearing type. One Imdsv2-Unverifiable
+ * finding each.
+ */
+function unexpandedFindings(t: TemplateFile): ScanFinding[] {
+  const out: ScanFinding[] = [];
+  for (const [logicalId, resource] of Object.entries<Json>(t.template.Resources)) {
+    let problem: string | undefined;
+    let location = 'Type';
+    if (logicalId.startsWith('Fn::ForEach::')) {
+      const types = imdsTypesIn(resource);
+      if (types.length > 0) problem = `the Fn::ForEach loop makes ${types.join(', ')} resources at deploy time (AWS::LanguageExtensions), which are not checked here`;
+      location = '';
+    } else if (isPlainObject(resource) && resource.Type !== undefined && typeof resource.Type !== 'string') {
+      problem = `its Type is not a resource type but ${JSON.stringify(resource.Type).slice(0, 120)} (a preprocessor's, such as a Rain module), so what it deploys is not checked here`;
+    }
+    if (!problem) continue;
+    out.push({
+      ruleId: Imdsv2RuleId.UNVERIFIABLE,
+      severity: ruleDoc(Imdsv2RuleId.UNVERIFIABLE).severity,
+      logicalId,
+      resourceType: typeof resource?.Type === 'string' ? resource.Type : 'unknown',
+      template: t,
+      location,
+      problem,
+      remedy: 'scan the template the preprocessor or transform produces (e.g. rain pkg, or aws cloudformation get-template --template-stage Processed)',
+    });
+  }
+  return out;
+}
+
+/** The IMDS-bearing resource types named as a `Type` anywhere under `v`. */
+function imdsTypesIn(v: Json): string[] {
+  const found = new Set<string>();
+  const walk = (node: Json): void => {
+    if (Array.isArray(node)) node.forEach(walk);
+    else if (isPlainObject(node)) {
+      if (typeof node.Type === 'string' && adapterFor(node.Type)) found.add(node.Type);
+      Object.values<Json>(node).forEach(walk);
+    }
+  };
+  walk(v);
+  return [...found].sort();
 }
 
 /** Each `Fn::Transform` named AWS::Include under `v`: its path (to the Fn::Transform key) and parameters. */

@@ -7,8 +7,9 @@ import { Json, isPlainObject } from '../engine/json';
  *
  * - JSON: `JSON.parse` (a duplicate key: the last wins, as in CloudFormation).
  * - YAML: js-yaml with CloudFormation's short-form tags on the YAML 1.2 core schema (so
- *   `2010-09-09` stays a string); a duplicate key: the last wins; a `...` document end is
- *   fine; aliases are bounded (an alias bomb is an error naming the file).
+ *   `2010-09-09` stays a string); a duplicate key: the last wins; a `...` document end or a
+ *   trailing `---` (an empty document) is fine; aliases are bounded (an alias bomb is an
+ *   error naming the file).
  * - A UTF-8 byte order mark is dropped first.
  *
  * Errors are TemplateTextError with a one-line message of at most ~200 characters.
@@ -80,8 +81,13 @@ function parseYaml(text: string, file: string): Json {
   const lines: KeyLines = new WeakMap();
   let doc: Json;
   try {
-    doc = yaml.load(text, { schema: CFN_SCHEMA, json: true, filename: file, listener: keyLineListener(lines) });
+    // A trailing `---` starts an empty document: CloudFormation reads the template before it.
+    const docs = yaml.loadAll(text, undefined, { schema: CFN_SCHEMA, json: true, filename: file, listener: keyLineListener(lines) })
+      .filter((d) => d !== null && d !== undefined);
+    if (docs.length > 1) throw new TemplateTextError(`cannot parse '${file}' as YAML: it holds ${docs.length} YAML documents, a template is one`);
+    doc = docs[0] ?? null;
   } catch (e) {
+    if (e instanceof TemplateTextError) throw e;
     const mark = (e as { mark?: { line: number; column: number } }).mark;
     const reason = (e as { reason?: string }).reason ?? (e instanceof Error ? e.message : String(e));
     const where = mark ? ` at line ${mark.line + 1}, column ${mark.column + 1}` : '';

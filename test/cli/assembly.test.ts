@@ -1,0 +1,74 @@
+import * as fs from 'fs';
+import * as path from 'path';
+import { Stack, Stage } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
+import { Construct } from 'constructs';
+import { EXIT_FINDINGS, main } from '../../src/cli/main';
+import { newApp, stackOf, tempDir } from '../templates/fixtures';
+
+// `cdk-imdsv2 scan cdk.out` reads the whole cloud assembly (issue #17 item 6): stacks,
+// Stage assemblies, Service Catalog product stacks and templates shipped as file assets.
+
+async function scanJson(dir: string): Promise<{ code: number; out: any; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const code = await main(['scan', '--format', 'json', dir], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
+  return { code, out: JSON.parse(stdout), stderr };
+}
+
+/** A product: one EC2 instance with IMDSv1 open, written with the L2 construct a user would write. */
+class WebProduct extends servicecatalog.ProductStack {
+  public constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new ec2.Instance(this, 'Web', {
+      vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-1'] }),
+      instanceType: new ec2.InstanceType('t3.micro'),
+      machineImage: ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-1' }),
+    });
+  }
+}
+
+const OPEN_INSTANCE = { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1', MetadataOptions: { HttpTokens: 'optional' } } };
+
+describe('cdk-imdsv2 scan on a whole cloud assembly', () => {
+  test('GIVEN an app with a ProductStack, templates from assets (JSON and YAML) and a Stage THEN every template is scanned, the asset ones named by their source path', async () => {
+    // GIVEN
+    const sources = tempDir({
+      'product.json': { Resources: { FromJson: OPEN_INSTANCE } },
+      'product.yaml': 'Resources:\n  FromYaml:\n    Type: AWS::EC2::Instance\n    Properties:\n      ImageId: ami-1\n      MetadataOptions:\n        HttpTokens: optional\n',
+    });
+    const app = newApp();
+    const portfolio = stackOf(app, 'Portfolio');
+    new servicecatalog.CloudFormationProduct(portfolio, 'Product', {
+      productName: 'web',
+      owner: 'platform',
+      productVersions: [
+        { productVersionName: 'v1', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(new WebProduct(portfolio, 'WebProduct')) },
+        { productVersionName: 'v2', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(path.join(sources, 'product.json')) },
+        { productVersionName: 'v3', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(path.join(sources, 'product.yaml')) },
+      ],
+    });
+    const stage = new Stage(app, 'Beta');
+    new ec2.CfnInstance(new Stack(stage, 'Inner', { env: { account: '111111111111', region: 'eu-west-1' } }), 'StageInstance', {
+      imageId: 'ami-1', metadataOptions: { httpTokens: 'optional' },
+    });
+    const assembly = app.synth();
+    // WHEN
+    const { code, out, stderr } = await scanJson(assembly.directory);
+    // THEN
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT_FINDINGS);
+    const found = out.findings.filter((f: any) => f.ruleId === 'Imdsv2-TokensRequired')
+      .map((f: any) => [path.relative(assembly.directory, f.template), f.logicalId, f.asset]);
+    expect(found).toEqual(expect.arrayContaining([
+      [expect.stringMatching(/^assembly-Beta[/\\].*\.template\.json$/), 'StageInstance', undefined],
+      [expect.stringMatching(/\.product\.template\.json$/), expect.stringMatching(/^Web[0-9A-F]{8}$/), expect.stringContaining('of stack Portfolio')],
+      [expect.stringMatching(/^asset\.[0-9a-f]+\.json$/), 'FromJson', expect.stringContaining('of stack Portfolio')],
+      [expect.stringMatching(/^asset\.[0-9a-f]+\.yaml$/), 'FromYaml', expect.stringContaining('of stack Portfolio')],
+    ]));
+    expect(found).toHaveLength(4);
+    // the product's template and the asset copies are where the finding says
+    for (const f of out.findings) expect(fs.existsSync(path.resolve(f.template))).toBe(true);
+  });
+});
