@@ -174,8 +174,9 @@ function unexpandedFindings(t: TemplateFile): ScanFinding[] {
 function imdsTypesIn(v: Json): string[] {
   const found = new Set<string>();
   const walk = (node: Json): void => {
-    if (Array.isArray(node)) node.forEach(walk);
-    else if (isPlainObject(node)) {
+    if (Array.isArray(node)) {
+      node.forEach(walk);
+    } else if (isPlainObject(node)) {
       if (typeof node.Type === 'string' && adapterFor(node.Type)) found.add(node.Type);
       Object.values<Json>(node).forEach(walk);
     }

@@ -1,5 +1,6 @@
 import * as fs from 'fs';
 import * as path from 'path';
+import * as yaml from 'js-yaml';
 import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, main } from '../../src/cli/main';
 import { LT_OPTIONAL, LT_REQUIRED, tempDir, template } from '../templates/fixtures';
 
@@ -151,7 +152,7 @@ describe('parsing what CloudFormation parses', () => {
   test('GIVEN resources a preprocessor or a transform makes (a Rain module Type, an Fn::ForEach loop of instances) THEN Imdsv2-Unverifiable, not silence', async () => {
     const dir = tempDir({
       't.json': template({
-        Network: { Type: { 'Rain::Module': './vpc.yml' }, Properties: { Name: 'n' } },
+        'Network': { Type: { 'Rain::Module': './vpc.yml' }, Properties: { Name: 'n' } },
         'Fn::ForEach::Hosts': ['Name', ['A', 'B'], { 'Host${Name}': OPEN_INSTANCE_JSON }],
         'Fn::ForEach::Topics': ['Name', ['A', 'B'], { 'Topic${Name}': { Type: 'AWS::SNS::Topic' } }],
       }, { Transform: 'AWS::LanguageExtensions' }),
@@ -247,7 +248,7 @@ describe('where a finding is: the offending property', () => {
 
   test.each([
     ['YAML', 't.yaml', YAML],
-    ['JSON', 't.json', JSON.stringify(require('js-yaml').load(YAML), undefined, 2)],
+    ['JSON', 't.json', JSON.stringify(yaml.load(YAML), undefined, 2)],
   ])('GIVEN %s THEN SARIF points at HttpTokens, the hop limit, MetadataOptions or Properties, at the right resource', async (_, file, text) => {
     const dir = tempDir({ [file]: text });
     const run = await cli('scan', '--format', 'sarif', '--host-hop-limit', '2', path.join(dir, file));
@@ -266,7 +267,7 @@ describe('where a finding is: the offending property', () => {
     const resources: Record<string, object> = {};
     for (let i = 0; i < 600; i++) resources[`LT${i}`] = i % 3 === 0 ? LT_REQUIRED : LT_OPTIONAL;
     const doc = template(resources);
-    const text = ext === 'json' ? JSON.stringify(doc, undefined, 1) : require('js-yaml').dump(doc, { noRefs: true });
+    const text = ext === 'json' ? JSON.stringify(doc, undefined, 1) : yaml.dump(doc, { noRefs: true });
     const dir = tempDir({ [`many.${ext}`]: text });
     const { out } = await json(path.join(dir, `many.${ext}`));
     expect(out.findings).toHaveLength(400);
