@@ -140,6 +140,11 @@ project.addTask('bench:split', {
   exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/split.ts',
   receiveArgs: true,
 });
+project.addTask('bench:cli', {
+  description: 'Time `cdk-imdsv2 scan` in every format on 1k-16k open resources, a ~50 MB JSON and YAML template, and a folder against cfn-guard (bench/cli.ts; --quick, --runs N)',
+  exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/cli.ts',
+  receiveArgs: true,
+});
 project.addTask('bench:alloc', {
   description: 'Memory allocated in each front door (aspect, checks, validator), in aws-cdk-lib\'s validation and in the rest of one synth, per variant (bench/alloc.ts)',
   exec: 'ts-node --transpile-only --project bench/tsconfig.json bench/alloc.ts',

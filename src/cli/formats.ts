@@ -3,7 +3,7 @@ import { isPlainObject } from '../engine/json';
 import { RULE_CATALOG, RuleSeverity } from '../engine/rule-catalog';
 import { InputProblem, TemplateFile } from '../templates/load-templates';
 import { ScanFinding, ScanResult } from '../templates/scan-templates';
-import { KeyLines, keyLinesOf, lineAt } from '../templates/template-text';
+import { linesOf } from '../templates/template-text';
 
 /** The output formats of `cdk-imdsv2 scan`. */
 export const FORMATS = ['table', 'json', 'sarif'] as const;
@@ -85,6 +85,7 @@ function assetText(t: TemplateFile): string {
 }
 
 function toJson(result: ScanResult, version: string, problems: readonly InputProblem[]): unknown {
+  const lines = findingLines(result.findings);
   return {
     tool: 'cdk-imdsv2',
     version,
@@ -103,7 +104,7 @@ function toJson(result: ScanResult, version: string, problems: readonly InputPro
       constructPath: f.constructPath,
       ...(f.template.asset ? { asset: assetText(f.template) } : {}),
       location: f.location,
-      line: lineOf(f.template, f.logicalId, f.location),
+      line: lines.get(f),
       problem: f.problem,
       remedy: f.remedy,
     })),
@@ -112,6 +113,8 @@ function toJson(result: ScanResult, version: string, problems: readonly InputPro
 
 /** SARIF 2.1.0: one run, the rule catalog as the driver's rules, one result per finding. */
 function toSarif(result: ScanResult, version: string, problems: readonly InputProblem[]): unknown {
+  const lines = findingLines(result.findings);
+  const uris = new Map<TemplateFile, string>(result.templates.map((t) => [t, uriOf(t.file)]));
   const ruleIndex = new Map(RULE_CATALOG.map((r, i) => [r.id as string, i]));
   return {
     $schema: SARIF_SCHEMA,
@@ -147,8 +150,8 @@ function toSarif(result: ScanResult, version: string, problems: readonly InputPr
         message: { text: `${f.resourceType} ${f.logicalId}: ${f.problem}. To fix: ${f.remedy}.` },
         locations: [{
           physicalLocation: {
-            artifactLocation: { uri: uriOf(f.template.file) },
-            region: { startLine: lineOf(f.template, f.logicalId, f.location) },
+            artifactLocation: { uri: uris.get(f.template) ?? uriOf(f.template.file) },
+            region: { startLine: lines.get(f) },
           },
           logicalLocations: [{
             name: f.logicalId,
@@ -177,24 +180,32 @@ function uriOf(file: string): string {
   return `file://${segments.startsWith('/') ? '' : '/'}${segments}`;
 }
 
-/** Where the keys of each template are written: worked out once per template, when a line is first asked for. */
-const keyLineCache = new WeakMap<TemplateFile, KeyLines>();
-
 /**
- * The 1-based line of a finding: its property (`location`, e.g.
+ * The 1-based line of each finding: its property (`location`, e.g.
  * `Properties/LaunchTemplateData/MetadataOptions/HttpTokens`) or, when that is not written,
  * the deepest part of it that is, down to the resource's key under Resources; else 1.
+ * Worked out in one pass per template for all its findings.
  */
-export function lineOf(template: TemplateFile, logicalId: string, location = ''): number {
-  let lines = keyLineCache.get(template);
-  if (!lines) {
-    lines = keyLinesOf(template.template, template.text);
-    keyLineCache.set(template, lines);
+export function findingLines(findings: readonly ScanFinding[]): Map<ScanFinding, number> {
+  const byTemplate = new Map<TemplateFile, ScanFinding[]>();
+  for (const f of findings) {
+    const list = byTemplate.get(f.template);
+    if (list) list.push(f);
+    else byTemplate.set(f.template, [f]);
   }
-  const steps = location.split('/').filter((k) => k !== '');
+  const lines = new Map<ScanFinding, number>();
+  for (const [template, own] of byTemplate) {
+    const found = linesOf(template.template, template.text, own.map((f) => keyPathOf(template, f)));
+    own.forEach((f, i) => lines.set(f, found[i]));
+  }
+  return lines;
+}
+
+/** The keys from the template's root to what a finding is about. */
+function keyPathOf(template: TemplateFile, f: ScanFinding): string[] {
+  const steps = f.location.split('/').filter((k) => k !== '');
   const resources = template.template.Resources;
   // A finding outside Resources (an AWS::Include in Outputs, a top-level Transform) is located from its section.
-  const outside = steps[0] === logicalId && !(isPlainObject(resources) && logicalId in resources);
-  const keyPath = outside ? steps : ['Resources', logicalId, ...steps];
-  return lineAt(template.template, lines, keyPath);
+  const outside = steps[0] === f.logicalId && !(isPlainObject(resources) && f.logicalId in resources);
+  return outside ? steps : ['Resources', f.logicalId, ...steps];
 }

@@ -1,5 +1,5 @@
 import * as yaml from 'js-yaml';
-import { Json, isPlainObject } from '../engine/json';
+import { Json } from '../engine/json';
 
 /**
  * The text of a template: parsing it the way CloudFormation does, and finding where a key
@@ -149,26 +149,53 @@ function checkAliasExpansion(doc: Json, limit: number, file: string): void {
 }
 
 /**
- * Where each key of `template` (parsed from `text`) is written. YAML: recorded while parsing.
- * JSON: one scan of the text, walking the parsed value beside it (so a duplicate key points
- * at its last occurrence, the one that counts).
+ * The 1-based line of each key path of `keyPaths` in `template` (parsed from `text`): the
+ * line of the deepest key of the path that is written, 1 when none is. One pass for all the
+ * paths of a template: YAML's key lines were recorded while parsing; JSON text is scanned
+ * once, descending only into the keys the paths name (a duplicate key: its last occurrence,
+ * the one that counts).
  */
-export function keyLinesOf(template: Json, text: string): KeyLines {
-  if (typeof template === 'object' && template !== null) {
-    const fromYaml = yamlKeyLines.get(template);
-    if (fromYaml) return fromYaml;
-  }
-  const lines: KeyLines = new WeakMap();
+export function linesOf(template: Json, text: string, keyPaths: ReadonlyArray<readonly string[]>): number[] {
+  const fromYaml = typeof template === 'object' && template !== null ? yamlKeyLines.get(template) : undefined;
+  if (fromYaml) return keyPaths.map((p) => lineAt(template, fromYaml, p));
+  const root: KeyTrie = { children: new Map(), line: 1 };
+  const leaves = keyPaths.map((p) => {
+    let node = root;
+    for (const key of p) {
+      let child = node.children.get(key);
+      if (!child) node.children.set(key, child = { children: new Map(), line: 0 });
+      node = child;
+    }
+    return pathNodes(root, p);
+  });
   try {
-    new JsonKeyScanner(text, lines).scan(template);
+    new JsonKeyScanner(text).scan(root);
   } catch {
-    // text that is not the JSON of `template` (a caller's own TemplateFile): no lines, line 1
+    // text that is not the JSON of `template` (a caller's own TemplateFile): lines as far as read
   }
-  return lines;
+  // the deepest node of each path whose key was found
+  return leaves.map((nodes) => nodes.reduce((line, n) => (n.line > 0 ? n.line : line), 1));
+}
+
+/** The key paths wanted in a JSON text, as a trie; `line` is filled in by the scanner (0: not found). */
+interface KeyTrie {
+  readonly children: Map<string, KeyTrie>;
+  line: number;
+}
+
+/** The trie nodes along `keyPath`, from the first key (the path stops at the first key not written). */
+function pathNodes(root: KeyTrie, keyPath: readonly string[]): KeyTrie[] {
+  const nodes: KeyTrie[] = [];
+  let node = root;
+  for (const key of keyPath) {
+    node = node.children.get(key)!;
+    nodes.push(node);
+  }
+  return nodes;
 }
 
 /** The 1-based line of the deepest key of `keyPath` that is written in `template` (1 when none is). */
-export function lineAt(template: Json, lines: KeyLines, keyPath: readonly string[]): number {
+function lineAt(template: Json, lines: KeyLines, keyPath: readonly string[]): number {
   let line = 1;
   let node: Json = template;
   for (const key of keyPath) {
@@ -181,49 +208,47 @@ export function lineAt(template: Json, lines: KeyLines, keyPath: readonly string
   return line;
 }
 
-/** Below this depth, keys are not recorded (no finding points that deep), only skipped. */
-const MAX_RECORDED_DEPTH = 12;
-
-/** One pass over JSON text that `JSON.parse` accepted, recording each object's key lines. */
+/**
+ * One pass over JSON text that `JSON.parse` accepted, recording the line of each key the
+ * trie names; everything else is skipped without building anything.
+ */
 class JsonKeyScanner {
   private i = 0;
   private line = 1;
 
-  public constructor(private readonly text: string, private readonly lines: KeyLines) {
+  public constructor(private readonly text: string) {
     if (text.charCodeAt(0) === 0xfeff) this.i = 1;
   }
 
-  public scan(value: Json): void {
-    this.value(value, 0);
+  public scan(root: KeyTrie): void {
+    this.value(root);
   }
 
-  private value(v: Json, depth: number): void {
+  /** A value at the cursor; `want` names the keys (or indices) below it to record. */
+  private value(want: KeyTrie | undefined): void {
     this.space();
     const c = this.text.charCodeAt(this.i);
-    if ((c === 0x7b || c === 0x5b) && depth >= MAX_RECORDED_DEPTH) return this.skipContainer();
-    if (c === 0x7b) return this.object(v, depth);
-    if (c === 0x5b) return this.array(v, depth);
+    if ((c === 0x7b || c === 0x5b) && (!want || want.children.size === 0)) return this.skipContainer();
+    if (c === 0x7b) return this.object(want!);
+    if (c === 0x5b) return this.array(want!);
     if (c === 0x22) return void this.string();
     // number, true, false, null: up to the next comma, bracket or space
-    for (let d = this.text.charCodeAt(this.i); this.i < this.text.length; d = this.text.charCodeAt(++this.i)) {
+    for (let d = c; this.i < this.text.length; d = this.text.charCodeAt(++this.i)) {
       if (d === 0x2c || d === 0x5d || d === 0x7d || d === 0x20 || d === 0x0a || d === 0x0d || d === 0x09) break;
     }
   }
 
-  private object(v: Json, depth: number): void {
-    const own = isPlainObject(v) ? v : undefined;
-    const keys = own ? new Map<string, number>() : undefined;
-    if (own && keys) this.lines.set(own, keys);
+  private object(want: KeyTrie): void {
     this.i++; // {
     for (;;) {
       this.space();
       if (this.text.charCodeAt(this.i) === 0x7d) break;
       const line = this.line;
-      const key = this.string();
-      keys?.set(key, line);
+      const child = want.children.get(this.string());
+      if (child) child.line = line;
       this.space();
       this.i++; // :
-      this.value(own?.[key], depth + 1);
+      this.value(child);
       this.space();
       if (this.text.charCodeAt(this.i) !== 0x2c) break;
       this.i++; // ,
@@ -231,13 +256,15 @@ class JsonKeyScanner {
     this.i++; // }
   }
 
-  private array(v: Json, depth: number): void {
-    const own = Array.isArray(v) ? v : undefined;
+  private array(want: KeyTrie): void {
     this.i++; // [
     for (let index = 0; ; index++) {
       this.space();
       if (this.text.charCodeAt(this.i) === 0x5d) break;
-      this.value(own?.[index], depth + 1);
+      const line = this.line;
+      const child = want.children.get(String(index));
+      if (child) child.line = line;
+      this.value(child);
       this.space();
       if (this.text.charCodeAt(this.i) !== 0x2c) break;
       this.i++; // ,
@@ -269,7 +296,7 @@ class JsonKeyScanner {
     do {
       const c = this.text.charCodeAt(this.i);
       if (c === 0x22) {
-        this.string();
+        this.skipString();
         continue;
       }
       if (c === 0x7b || c === 0x5b) depth++;
@@ -277,6 +304,13 @@ class JsonKeyScanner {
       else if (c === 0x0a) this.line++;
       this.i++;
     } while (depth > 0 && this.i < this.text.length);
+  }
+
+  private skipString(): void {
+    let end = this.text.indexOf('"', this.i + 1);
+    while (end > 0 && this.escaped(end)) end = this.text.indexOf('"', end + 1);
+    if (end < 0) throw new Error('unterminated string');
+    this.i = end + 1;
   }
 
   private space(): void {
