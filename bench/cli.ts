@@ -154,8 +154,9 @@ function timeProcess(cmd: string, args: string[]): Timing {
   const ms = performance.now() - t0;
   fs.closeSync(out);
   const kb = /PEAK_KB (\d+)/.exec(run.stderr ?? '')?.[1];
-  const cpu = /CPU_S ([\d.]+) ([\d.]+)/.exec(run.stderr ?? '');
-  return { ms, status: run.status, peakMb: kb ? Number(kb) / 1024 : undefined, cpuMs: cpu ? (Number(cpu[1]) + Number(cpu[2])) * 1000 : undefined };
+  const cpuTimes = /CPU_S ([\d.]+) ([\d.]+)/.exec(run.stderr ?? '');
+  const cpuMs = cpuTimes ? (Number(cpuTimes[1]) + Number(cpuTimes[2])) * 1000 : undefined;
+  return { ms, status: run.status, peakMb: kb ? Number(kb) / 1024 : undefined, cpuMs };
 }
 
 function cpu(t: Timing): string {
