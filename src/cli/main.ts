@@ -88,7 +88,8 @@ export async function main(argv: readonly string[], out: CliOutput = processOutp
       containerHopLimit: checkHopLimit('cdk-imdsv2', '--container-hop-limit', options.containerHopLimit, 2),
       optOuts: checkOptOuts('cdk-imdsv2', '--disable-rule', options.disabledRules, '--ignore-type', options.ignoredResourceTypes),
     };
-    const { templates, problems } = collectInputs(options.inputs);
+    // the table shows no line numbers: YAML is then parsed without recording them
+    const { templates, problems } = collectInputs(options.inputs, { keyLines: options.format !== 'table' });
     const result = scanTemplates(templates, policy);
     out.stdout(render(options.format, result, version(), problems));
     const errors = problems.filter((p) => p.kind === 'error');

@@ -1,6 +1,7 @@
+import { isUtf8 } from 'buffer';
 import * as fs from 'fs';
 import * as path from 'path';
-import { TemplateTextError, parseTemplateText as parseText, shortMessage } from './template-text';
+import { ParseOptions, TemplateTextError, parseTemplateText as parseText, shortMessage } from './template-text';
 import { ACKNOWLEDGED_RULES_METADATA } from '../engine/acknowledgements';
 import { Json, isPlainObject } from '../engine/json';
 
@@ -81,9 +82,9 @@ type Extra = Partial<Pick<TemplateFile, 'stackName' | 'parent' | 'assembly' | 'a
 type Origin = 'named' | 'found' | 'asset';
 
 /** Parse the text of `file` as JSON (a .json file, or text that starts with `{`) or YAML. */
-export function parseTemplateText(text: string, file: string): Json {
+export function parseTemplateText(text: string, file: string, options: ParseOptions = {}): Json {
   try {
-    return parseText(text, file);
+    return parseText(text, file, options);
   } catch (e) {
     throw e instanceof TemplateTextError ? new TemplateLoadError(e.message) : e;
   }
@@ -103,7 +104,7 @@ type ReadResult = { readonly template: TemplateFile; readonly problems: InputPro
  * a found file or an asset that is binary, or text with neither `Resources` nor
  * `AWSTemplateFormatVersion`, is skipped unparsed.
  */
-function readTemplate(absolute: string, origin: Origin, extra: Extra): ReadResult {
+function readTemplate(absolute: string, origin: Origin, extra: Extra, options: ParseOptions = {}): ReadResult {
   const name = displayName(absolute);
   const text = readTextFile(absolute, name, origin);
   if (typeof text !== 'string') return text;
@@ -112,7 +113,7 @@ function readTemplate(absolute: string, origin: Origin, extra: Extra): ReadResul
   }
   let template: Json;
   try {
-    template = parseTemplateText(text, name);
+    template = parseTemplateText(text, name, options);
   } catch (e) {
     // a broken file that looks like a template is an error; other text is just not a template
     if (origin === 'named' || looksLikeTemplate(text)) throw e;
@@ -146,23 +147,19 @@ function readTextFile(absolute: string, name: string, origin: Origin): string | 
   } catch (e) {
     throw new TemplateLoadError(`cannot read '${name}': ${reason(e)}`);
   }
-  let text: string | undefined;
-  if (!bytes.subarray(0, 8192).includes(0)) {
-    try {
-      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
-    } catch {
-      // not UTF-8: CloudFormation reads templates as UTF-8
-    }
-  }
-  if (text !== undefined) return text;
+  // CloudFormation reads templates as UTF-8
+  if (!bytes.subarray(0, 8192).includes(0) && isUtf8(bytes)) return bytes.toString('utf8');
   const message = `'${name}' is a binary file, not a CloudFormation template (JSON or YAML in UTF-8)`;
   if (origin === 'named') throw new TemplateLoadError(message);
   return { skipped: origin === 'found' ? message : undefined };
 }
 
+/** `Resources:` at the start of a line, quoted or not (JSON or YAML). */
+const RESOURCES_KEY = new RegExp(String.raw`^\s*["']?Resources["']?\s*:`, 'm');
+
 /** Text that says it is a template: an AWSTemplateFormatVersion, or a Resources key at the start of a line. */
 function looksLikeTemplate(text: string): boolean {
-  return text.includes('AWSTemplateFormatVersion') || /^\s*["']?Resources["']?\s*:/m.test(text);
+  return text.includes('AWSTemplateFormatVersion') || RESOURCES_KEY.test(text);
 }
 
 /**
@@ -196,8 +193,8 @@ export function loadInputs(inputs: readonly string[]): TemplateFile[] {
  * A folder is searched recursively (not into node_modules, nor folders whose name starts
  * with a dot); a folder holding manifest.json is read as a cloud assembly.
  */
-export function collectInputs(inputs: readonly string[]): CollectedInputs {
-  const loaded = new Loaded();
+export function collectInputs(inputs: readonly string[], options: ParseOptions = {}): CollectedInputs {
+  const loaded = new Loaded(options);
   for (const input of inputs) {
     const absolute = path.resolve(input);
     let stat: fs.Stats;
@@ -287,6 +284,8 @@ class Loaded {
   private readonly byFile = new Map<string, TemplateFile>();
   private readonly seen = new Set<string>();
 
+  public constructor(private readonly options: ParseOptions = {}) {}
+
   public get count(): number {
     return this.byFile.size;
   }
@@ -296,7 +295,7 @@ class Loaded {
     this.seen.add(file);
     let read: ReadResult | undefined;
     this.guard(displayName(file), () => {
-      read = readTemplate(file, origin, extra);
+      read = readTemplate(file, origin, extra, this.options);
     });
     if (!read) return;
     if ('skipped' in read) {

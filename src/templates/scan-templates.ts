@@ -145,7 +145,9 @@ export function includeFindings(t: TemplateFile): ScanFinding[] {
  */
 function unexpandedFindings(t: TemplateFile): ScanFinding[] {
   const out: ScanFinding[] = [];
-  for (const [logicalId, resource] of Object.entries<Json>(t.template.Resources)) {
+  const resources: Record<string, Json> = t.template.Resources;
+  for (const logicalId in resources) {
+    const resource = resources[logicalId];
     let problem: string | undefined;
     let location = 'Type';
     if (logicalId.startsWith('Fn::ForEach::')) {

@@ -22,7 +22,7 @@ export class TemplateTextError extends Error {
 }
 
 /** Where each key of a mapping is written: mapping → key → 1-based line. */
-export type KeyLines = WeakMap<object, Map<string, number>>;
+export type KeyLines = Map<object, Map<string, number>>;
 
 /** CloudFormation's short-form YAML tags and the long form each stands for. */
 const SHORT_FORMS: ReadonlyArray<readonly [string, string]> = [
@@ -45,8 +45,20 @@ function longForm(fn: string, value: unknown): Json {
 const CFN_SCHEMA = yaml.CORE_SCHEMA.extend(SHORT_FORMS.flatMap(([tag, fn]) => (['scalar', 'sequence', 'mapping'] as const)
   .map((kind) => new yaml.Type(tag, { kind, construct: (data: unknown) => longForm(fn, data) }))));
 
-/** Key lines of the YAML templates parsed so far, by parsed root (read by `keyLinesOf`). */
+/** Key lines of the YAML templates parsed so far, by parsed root (read by `linesOf`). */
 const yamlKeyLines = new WeakMap<object, KeyLines>();
+/** YAML templates parsed without their key lines: `linesOf` parses them again, with them. */
+const yamlWithoutKeyLines = new WeakSet<object>();
+
+/** How to parse. */
+export interface ParseOptions {
+  /**
+   * Record where each key of a YAML template is written, for `linesOf` (~30 % more parse
+   * time). Without it, `linesOf` parses the text again. JSON is scanned when asked either way.
+   * @default true
+   */
+  readonly keyLines?: boolean;
+}
 
 const MAX_MESSAGE = 200;
 
@@ -57,7 +69,8 @@ export function shortMessage(message: string): string {
 }
 
 /** Parse `text` (named `file` in messages) as JSON (a .json file, or text that starts with `{`) or YAML. */
-export function parseTemplateText(text: string, file: string): Json {
+export function parseTemplateText(text: string, file: string, options: ParseOptions = {}): Json {
+  const keyLines = options.keyLines ?? true;
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
   const jsonName = file.toLowerCase().endsWith('.json');
   if (jsonName || /^\s*\{/.test(body)) {
@@ -68,21 +81,22 @@ export function parseTemplateText(text: string, file: string): Json {
       if (jsonName) throw jsonError;
       // text in braces that is no JSON may still be YAML (flow style); else the JSON error says more
       try {
-        return parseYaml(body, file);
+        return parseYaml(body, file, keyLines);
       } catch {
         throw jsonError;
       }
     }
   }
-  return parseYaml(body, file);
+  return parseYaml(body, file, keyLines);
 }
 
-function parseYaml(text: string, file: string): Json {
-  const lines: KeyLines = new WeakMap();
+function parseYaml(text: string, file: string, keyLines: boolean): Json {
+  const lines: KeyLines = new Map();
   let doc: Json;
   try {
     // A trailing `---` starts an empty document: CloudFormation reads the template before it.
-    const docs = yaml.loadAll(text, undefined, { schema: CFN_SCHEMA, json: true, filename: file, listener: keyLineListener(lines) })
+    const listener = keyLines ? keyLineListener(lines) : undefined;
+    const docs = yaml.loadAll(text, undefined, { schema: CFN_SCHEMA, json: true, filename: file, listener })
       .filter((d) => d !== null && d !== undefined);
     if (docs.length > 1) throw new TemplateTextError(`cannot parse '${file}' as YAML: it holds ${docs.length} YAML documents, a template is one`);
     doc = docs[0] ?? null;
@@ -96,34 +110,41 @@ function parseYaml(text: string, file: string): Json {
   // An alias is the object it names (js-yaml shares it), so the document stays small in
   // memory; but everything that walks it (the engine, JSON output) walks every alias again.
   if (text.includes('*')) checkAliasExpansion(doc, Math.max(100_000, text.length), file);
-  if (typeof doc === 'object' && doc !== null) yamlKeyLines.set(doc, lines);
+  if (typeof doc === 'object' && doc !== null) {
+    if (keyLines) yamlKeyLines.set(doc, lines);
+    else yamlWithoutKeyLines.add(doc);
+  }
   return doc;
 }
 
 /**
  * js-yaml's listener sees every node open and close, nested. A mapping's children come as
  * key, value, key, value: at its close, each key's line (where the key node opened) is
- * recorded for the mapping's object.
+ * recorded for the mapping's object. One flat stack (no array per node) keeps it cheap.
  */
 function keyLineListener(lines: KeyLines): (event: 'open' | 'close', state: any) => void {
   // per open node: its opening line, then (line, result) of each closed child
-  const stack: Array<Array<number | Json>> = [];
+  const values: Array<number | Json> = [];
+  const starts: number[] = [];
   return (event, state) => {
     if (event === 'open') {
-      stack.push([state.line + 1]);
+      starts.push(values.length);
+      values.push(state.line + 1);
       return;
     }
-    const frame = stack.pop()!;
-    const parent = stack[stack.length - 1];
-    if (parent) parent.push(frame[0], state.result);
+    const start = starts.pop()!;
     const result = state.result;
-    if (state.kind !== 'mapping' || typeof result !== 'object' || result === null || lines.has(result)) return;
-    const keys = new Map<string, number>();
-    for (let i = 1; i + 1 < frame.length; i += 4) {
-      const key = frame[i + 1];
-      if (typeof key === 'string' || typeof key === 'number') keys.set(String(key), frame[i] as number);
+    if (state.kind === 'mapping' && typeof result === 'object' && result !== null && !lines.has(result)) {
+      const keys = new Map<string, number>();
+      for (let i = start + 1; i + 1 < values.length; i += 4) {
+        const key = values[i + 1];
+        if (typeof key === 'string' || typeof key === 'number') keys.set(String(key), values[i] as number);
+      }
+      lines.set(result, keys);
     }
-    lines.set(result, keys);
+    const line = values[start];
+    values.length = start;
+    if (starts.length > 0) values.push(line, result);
   };
 }
 
@@ -156,8 +177,14 @@ function checkAliasExpansion(doc: Json, limit: number, file: string): void {
  * the one that counts).
  */
 export function linesOf(template: Json, text: string, keyPaths: ReadonlyArray<readonly string[]>): number[] {
-  const fromYaml = typeof template === 'object' && template !== null ? yamlKeyLines.get(template) : undefined;
+  const isObject = typeof template === 'object' && template !== null;
+  const fromYaml = isObject ? yamlKeyLines.get(template) : undefined;
   if (fromYaml) return keyPaths.map((p) => lineAt(template, fromYaml, p));
+  if (isObject && yamlWithoutKeyLines.has(template)) {
+    const again = parseYaml(text.charCodeAt(0) === 0xfeff ? text.slice(1) : text, 'template', true);
+    const lines = yamlKeyLines.get(again) ?? new Map();
+    return keyPaths.map((p) => lineAt(again, lines, p));
+  }
   const root: KeyTrie = { children: new Map(), line: 1 };
   const leaves = keyPaths.map((p) => {
     let node = root;

@@ -2,6 +2,8 @@ import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, main } from '../../src/cli/main';
+import { parseTemplateText } from '../../src/templates/load-templates';
+import { linesOf } from '../../src/templates/template-text';
 import { LT_OPTIONAL, LT_REQUIRED, tempDir, template } from '../templates/fixtures';
 
 // `cdk-imdsv2 scan` on template collections as people keep them (issue #17 item 7): folders
@@ -283,5 +285,13 @@ describe('where a finding is: the offending property', () => {
       const expected = lines.findIndex((l, i) => i > from && /HttpTokens/.test(l)) + 1;
       expect([f.logicalId, f.line]).toEqual([f.logicalId, expected]);
     }
+  });
+});
+
+describe('linesOf', () => {
+  const text = 'Resources:\n  A:\n    Type: AWS::EC2::Instance\n    Properties:\n      MetadataOptions:\n        HttpTokens: optional\n';
+  test.each([[true], [false]])('GIVEN YAML parsed with keyLines %s THEN the same lines (parsed again when not recorded)', (keyLines) => {
+    const doc = parseTemplateText(text, 't.yaml', { keyLines });
+    expect(linesOf(doc, text, [['Resources', 'A', 'Properties', 'MetadataOptions', 'HttpTokens'], ['Resources', 'A', 'Metadata'], ['Nope']])).toEqual([6, 2, 1]);
   });
 });
