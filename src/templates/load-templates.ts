@@ -191,7 +191,7 @@ export function loadInputs(inputs: readonly string[]): TemplateFile[] {
  * one of kind 'skipped'.
  *
  * A folder is searched recursively (not into node_modules, nor folders whose name starts
- * with a dot); a folder holding manifest.json is read as a cloud assembly.
+ * with a dot, nor links to folders); a folder holding manifest.json is read as a cloud assembly.
  */
 export function collectInputs(inputs: readonly string[], options: ParseOptions = {}): CollectedInputs {
   const loaded = new Loaded(options);
@@ -230,9 +230,18 @@ function loadFolder(loaded: Loaded, dir: string, top: boolean): void {
     if (entry.isDirectory()) {
       if (entry.name.startsWith('.') || entry.name === 'node_modules') continue;
       loaded.guard(displayName(p), () => loadFolder(loaded, p, false));
-    } else if (entry.isFile()) {
+    } else if (entry.isFile() || (entry.isSymbolicLink() && isFile(p))) {
+      // a link to a folder is not followed (it may loop back); a link to a file is read
       loaded.add(p, {}, 'found');
     }
+  }
+}
+
+function isFile(p: string): boolean {
+  try {
+    return fs.statSync(p).isFile();
+  } catch {
+    return false;
   }
 }
 
