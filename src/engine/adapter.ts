@@ -1,6 +1,6 @@
 import { decodeIfBase64 } from './base64-text';
 import { Json, PropertyPath, UNRESOLVED, Unresolved, arrayAt, isIntrinsic, isPlainObject, numberAt, stringAt, valueAt } from './json';
-import { Impact, MetadataChange, MetadataState, Patch, ResourceView } from './model';
+import { Impact, MetadataChange, MetadataState, MovedIntoLaunchTemplate, Patch, ResourceView } from './model';
 
 /**
  * How the engine reads and patches one CloudFormation resource type.
@@ -163,8 +163,13 @@ export interface MissingLaunchTemplate {
   readonly versionKey: string;
   /** What attaching a launch template does on deploy. */
   readonly impact: Impact;
-  /** Why one cannot be attached automatically, if so (e.g. a node group's DiskSize). */
+  /** Why one cannot be attached automatically, if so (e.g. a node group's RemoteAccess). */
   readonly blocker?: string;
+  /**
+   * What the service refuses next to a launch template but the new one can carry (a node
+   * group's DiskSize, as a block device mapping): moved when the template is attached.
+   */
+  readonly moved?: MovedIntoLaunchTemplate;
   /** What the service does without one, for messages. */
   readonly serviceDefault: string;
   /**
