@@ -7,6 +7,7 @@ import { deployImpactOf } from './deploy-impact';
 import { EnforcementMode } from './enforcement-mode';
 import { Imdsv2Action, Imdsv2DeployImpact, Imdsv2ReportEntry } from './imdsv2-report';
 import { AppliedSet, applyPatch, undoSets, withoutSets } from './patching';
+import { isServiceCatalogProduct, productTemplateVerdicts } from './product-templates';
 import { analyze } from '../engine/analyze';
 import { checkHopLimit as checkEngineHopLimit } from '../engine/hop-limit';
 import { valueAt } from '../engine/json';
@@ -15,7 +16,7 @@ import { OptOuts, checkOptOuts, withOptOuts } from '../engine/opt-outs';
 import { RESOURCE_TABLE } from '../engine/resource-table';
 import { Imdsv2RuleId } from '../engine/rule-id';
 import { userDataFindings } from '../engine/user-data';
-import { annotationsOf } from '../private/annotations';
+import { annotationsOf, productStackPrefixOf } from '../private/annotations';
 import { AppResources } from '../private/app-resources';
 import { applyRequireImdsv2OfGroup } from '../private/builtin-imdsv2-aspects';
 import { withReferencesAsWritten } from '../private/render-resource';
@@ -233,6 +234,8 @@ export class Imdsv2Aspect implements IAspect {
       if (isImdsBearing(c)) {
         found.push(c);
         TAKEN.add(c);
+      } else if (isServiceCatalogProduct(c)) {
+        this.own(c); // its file-asset templates: product-templates.ts
       }
     }
     for (const resource of found) this.own(resource);
@@ -290,6 +293,7 @@ export class Imdsv2Aspect implements IAspect {
     const all = constructsOfAssembly(stage).constructs.filter(isImdsBearing);
     let verdicts = this.judge(all, owned);
     if (this.mode === EnforcementMode.REWRITE && this.rewriteFinal(verdicts)) verdicts = this.judge(all, owned);
+    verdicts = [...verdicts, ...productTemplateVerdicts(stage, owned, this.policy, this.optOuts)];
     const finals = verdicts.map((v) => this.finalVerdictOf(v));
     this.finals.set(stage, finals);
     this.annotateFinal(finals, stage);
@@ -410,7 +414,7 @@ export class Imdsv2Aspect implements IAspect {
       const fixed = list.filter((f) => f.applied && f.open.length === 0).length;
       const open = list.filter((f) => f.open.length > 0).length;
       // No id: a summary asks for nothing, so the CDK CLI should not offer to acknowledge it.
-      annotationsOf(stack).addInfo(`Imdsv2Aspect (${this.mode}): ${list.length} IMDS-bearing resources, `
+      annotationsOf(stack).addInfo(`Imdsv2Aspect (${this.mode}): ${productStackPrefixOf(stack)}${list.length} IMDS-bearing resources, `
         + `${fixed} fixed, ${open} with findings; details in ${path.join(stage.outdir, REPORT_FILE)}`);
     }
   }
@@ -443,7 +447,7 @@ export class Imdsv2Aspect implements IAspect {
   }
 
   private what(f: FinalVerdict, finding: Finding): string {
-    return `${f.resource.cfnResourceType} ${f.verdict.resource.logicalId}: ${finding.problem}`;
+    return `${productStackPrefixOf(f.resource)}${f.resource.cfnResourceType} ${f.verdict.resource.logicalId}: ${finding.problem}`;
   }
 
   private entryOf(f: FinalVerdict): Imdsv2ReportEntry {

@@ -47,6 +47,9 @@ export function applyPatch(
           },
         },
       });
+      // What the service refuses next to a launch template moves into it (EKS's DiskSize).
+      for (const [key, value] of Object.entries(patch.moved?.launchTemplateData ?? {})) template.addPropertyOverride(`LaunchTemplateData.${key}`, value);
+      for (const property of patch.moved?.properties ?? []) resource.addPropertyDeletionOverride(property);
       created(template);
       const spec = patch.specPath.join('.');
       resource.addPropertyOverride(`${spec}.${patch.idKey}`, template.ref);

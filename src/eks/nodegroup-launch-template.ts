@@ -1,13 +1,14 @@
 // Shared by the aws-eks and aws-eks-v2 node groups, not exported from the package: the
 // checks of EKS's launch template rules and the props of the launch template to make.
 import { Annotations, Lazy, Token } from 'aws-cdk-lib';
-import { BlockDevice, BlockDeviceVolume } from 'aws-cdk-lib/aws-ec2';
+import { BlockDevice, BlockDeviceVolume, EbsDeviceVolumeType } from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { Imdsv2LaunchTemplate, Imdsv2LaunchTemplateProps } from '../ec2/imdsv2-launch-template';
 import {
   LaunchTemplateImds, acknowledgeChosenHopLimit, asContainerDefault, cfnLaunchTemplateOfId, containerImdsAccessOf, inspectCfnLaunchTemplate,
   openLaunchTemplateMessage, pathOf,
 } from '../ec2/metadata-options';
+import { diskSizeDevice } from '../engine/adapters/eks-nodegroup';
 import { Imdsv2RuleId } from '../engine/rule-id';
 
 /** The node group options this file reads (the same in aws-eks and aws-eks-v2). */
@@ -35,17 +36,6 @@ export interface NodegroupPlan {
 }
 
 /**
- * The root device EKS sizes with `diskSize`, per AMI family: Bottlerocket keeps its data
- * (images, pods) on the second volume, Windows boots from /dev/sda1, Amazon Linux (the
- * default when no AMI type is given) from /dev/xvda.
- */
-export function diskDeviceName(amiType: string | undefined): string {
-  if (amiType?.startsWith('BOTTLEROCKET_')) return '/dev/xvdb';
-  if (amiType?.startsWith('WINDOWS_')) return '/dev/sda1';
-  return '/dev/xvda';
-}
-
-/**
  * Check a node group's options against EKS's launch template rules and say which launch
  * template to make. Throws, naming `path`, for what cannot go into a launch template.
  */
@@ -67,8 +57,18 @@ export function planNodegroup(path: string, input: NodegroupInput): NodegroupPla
       throw new Error(`${path}: diskSize is ${size}, expected a whole number of GiB, 1 or more`);
     }
     // EKS refuses diskSize on a node group with a launch template: it goes into the
-    // template's block device mapping of the root (or Bottlerocket data) volume.
-    blockDevices = [{ deviceName: diskDeviceName(input.amiType), volume: BlockDeviceVolume.ebs(size) }];
+    // template's block device mapping of the volume EKS sizes for the AMI type (the root
+    // volume, or Bottlerocket's data volume), as the aspect moves an L1's DiskSize.
+    const deviceName = diskSizeDevice(input.amiType);
+    if (deviceName === undefined) {
+      throw new Error(`${path}: diskSize is ${size} with amiType ${input.amiType}, expected unset: the root device of a custom AMI `
+        + 'is not known here; bring your own launch template in launchTemplateSpec, with the AMI and a block device mapping of its root device');
+    }
+    blockDevices = [{
+      deviceName,
+      // gp3 and deleted with the node: what the aspect writes (MOVED_DISK_VOLUME_TYPE says why gp3).
+      volume: BlockDeviceVolume.ebs(size, { volumeType: EbsDeviceVolumeType.GP3, deleteOnTermination: true }),
+    }];
   }
   const podsReachImds = access !== false;
   return {

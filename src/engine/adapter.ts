@@ -1,5 +1,6 @@
+import { decodeIfBase64 } from './base64-text';
 import { Json, PropertyPath, UNRESOLVED, Unresolved, arrayAt, isIntrinsic, isPlainObject, numberAt, stringAt, valueAt } from './json';
-import { Impact, MetadataChange, MetadataState, Patch, ResourceView } from './model';
+import { Impact, MetadataChange, MetadataState, MovedIntoLaunchTemplate, Patch, ResourceView } from './model';
 
 /**
  * How the engine reads and patches one CloudFormation resource type.
@@ -162,8 +163,13 @@ export interface MissingLaunchTemplate {
   readonly versionKey: string;
   /** What attaching a launch template does on deploy. */
   readonly impact: Impact;
-  /** Why one cannot be attached automatically, if so (e.g. a node group's DiskSize). */
+  /** Why one cannot be attached automatically, if so (e.g. a node group's RemoteAccess). */
   readonly blocker?: string;
+  /**
+   * What the service refuses next to a launch template but the new one can carry (a node
+   * group's DiskSize, as a block device mapping): moved when the template is attached.
+   */
+  readonly moved?: MovedIntoLaunchTemplate;
   /** What the service does without one, for messages. */
   readonly serviceDefault: string;
   /**
@@ -268,10 +274,27 @@ export function hasClusterTag(tags: Json): boolean {
   return false;
 }
 
-const CONTAINER_BOOTSTRAP = /ECS_CLUSTER|\/etc\/eks\/bootstrap\.sh|nodeadm|node\.eks\.aws|amazon-ecs-agent/;
+/**
+ * What joins a host to an ECS or EKS cluster: the ECS agent's config (`ECS_CLUSTER=`), EKS's
+ * bootstrap script or nodeadm, and Bottlerocket's TOML settings, which its ECS and Kubernetes
+ * variants read instead of a script (`[settings.ecs]` with `cluster = "…"`, what aws-cdk-lib's
+ * BottleRocketImage writes; `[settings.kubernetes]`; or the dotted `settings.ecs.cluster = …`).
+ */
+const CONTAINER_BOOTSTRAP = /ECS_CLUSTER|\/etc\/eks\/bootstrap\.sh|nodeadm|node\.eks\.aws|amazon-ecs-agent|\bsettings\s*\.\s*(?:ecs|kubernetes)\b/;
 
-/** User data that joins the host to an ECS or EKS cluster. */
+/**
+ * User data that joins the host to an ECS or EKS cluster, written as text, in Fn::Base64 /
+ * Fn::Join / Fn::Sub, or as a literal base64 (optionally gzipped) string.
+ */
 export function joinsContainerCluster(userData: Json): boolean {
   if (userData === undefined || userData === null) return false;
-  return CONTAINER_BOOTSTRAP.test(typeof userData === 'string' ? userData : JSON.stringify(userData));
+  if (CONTAINER_BOOTSTRAP.test(typeof userData === 'string' ? userData : JSON.stringify(userData))) return true;
+  return stringsIn(userData).some((s) => CONTAINER_BOOTSTRAP.test(decodeIfBase64(s)));
+}
+
+function stringsIn(value: Json): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (isPlainObject(value)) return Object.values(value).flatMap(stringsIn);
+  return [];
 }

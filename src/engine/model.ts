@@ -125,6 +125,20 @@ export interface AttachLaunchTemplate {
   readonly idKey: string;
   readonly versionKey: string;
   readonly metadataOptions: Json;
+  /** What moves from the resource into the new template (EKS's DiskSize), if anything. */
+  readonly moved?: MovedIntoLaunchTemplate;
+}
+
+/**
+ * Settings the service refuses next to a launch template, carried into the new one: the
+ * resource's `properties` are removed and `launchTemplateData` (CloudFormation names) is
+ * written into the template's LaunchTemplateData beside its MetadataOptions.
+ */
+export interface MovedIntoLaunchTemplate {
+  readonly properties: readonly string[];
+  readonly launchTemplateData: Readonly<Record<string, Json>>;
+  /** For messages, e.g. "DiskSize 50 moves into its block device mapping of /dev/xvda (gp3)". */
+  readonly description: string;
 }
 
 export type Patch = SetProperty | FollowLatestVersion | AttachLaunchTemplate;

@@ -1,4 +1,4 @@
-import { gunzipSync } from 'zlib';
+import { decodeIfBase64 } from './base64-text';
 import { Json, isIntrinsic, isPlainObject } from './json';
 import { Finding, ResourceView } from './model';
 import { adapterFor } from './resource-table';
@@ -160,23 +160,6 @@ function inline(value: Json): string {
     default:
       return '${…}';
   }
-}
-
-/** `text` decoded when it is base64 of (optionally gzipped) text, else `text` itself. */
-function decodeIfBase64(text: string): string {
-  const compact = text.replace(/\s+/g, '');
-  if (compact.length < 8 || compact.length % 4 !== 0 || !/^[A-Za-z0-9+/]+={0,2}$/.test(compact)) return text;
-  let bytes = Buffer.from(compact, 'base64');
-  if (bytes.length > 2 && bytes[0] === 0x1f && bytes[1] === 0x8b) {
-    try {
-      bytes = gunzipSync(bytes);
-    } catch {
-      return text;
-    }
-  }
-  const decoded = bytes.toString('utf8');
-  const printable = decoded.replace(/[^\t\n\r\x20-\x7e\u00a0-\uffff]/g, '').length;
-  return decoded.length > 0 && !decoded.includes('\ufffd') && printable / decoded.length > 0.95 ? decoded : text;
 }
 
 const IMDS_ADDRESS = /169\.254\.169\.254|fd00:ec2::254|\/\/instance-data(?:\.ec2\.internal)?\b/i;

@@ -1,4 +1,5 @@
-import { Annotations } from 'aws-cdk-lib';
+import { Annotations, Stack } from 'aws-cdk-lib';
+import { ProductStack } from 'aws-cdk-lib/aws-servicecatalog';
 import { IConstruct } from 'constructs';
 
 /**
@@ -12,9 +13,28 @@ export function annotationsOf(scope: IConstruct): Annotations {
   const saved = process.env.CDK_DISABLE_STACK_TRACE;
   process.env.CDK_DISABLE_STACK_TRACE = '1';
   try {
-    return Annotations.of(scope);
+    return Annotations.of(shownScopeOf(scope));
   } finally {
     if (saved === undefined) delete process.env.CDK_DISABLE_STACK_TRACE;
     else process.env.CDK_DISABLE_STACK_TRACE = saved;
   }
+}
+
+/**
+ * Where a message about `scope` is kept: `scope` itself, except inside a
+ * `servicecatalog.ProductStack`. A product stack is written as a file asset of its parent,
+ * not as a stack of the cloud assembly, and aws-cdk-lib drops the messages of its constructs
+ * (a REJECT error there would pass silently): they go on the construct that holds the
+ * product stack, and the message names the product stack (`productStackPrefixOf`).
+ */
+export function shownScopeOf(scope: IConstruct): IConstruct {
+  let at = scope;
+  for (let stack = Stack.of(at); stack instanceof ProductStack && stack.node.scope; stack = Stack.of(at)) at = stack.node.scope;
+  return at;
+}
+
+/** `'in ProductStack Stack/Web, '` for a construct inside one (see `shownScopeOf`), else `''`. */
+export function productStackPrefixOf(scope: IConstruct): string {
+  const stack = Stack.of(scope);
+  return stack instanceof ProductStack ? `in ProductStack ${stack.node.path}, ` : '';
 }

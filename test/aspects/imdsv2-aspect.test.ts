@@ -420,11 +420,11 @@ describe('EKS node groups and Batch without a launch template', () => {
     expect(propsOf(json, 'AWS::EC2::LaunchTemplate').LaunchTemplateData.MetadataOptions).toEqual({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 });
   });
 
-  test('a node group with DiskSize is not given a template even with allowReplacement', () => {
-    const build = (s: Stack) => new eks.CfnNodegroup(s, 'Ng', { clusterName: 'c', nodeRole: 'r', subnets: ['subnet-1'], diskSize: 50 });
+  test('a node group with RemoteAccess is not given a template even with allowReplacement (DiskSize moves: imdsv2-aspect-nodegroup-disk-size.test.ts)', () => {
+    const build = (s: Stack) => new eks.CfnNodegroup(s, 'Ng', { clusterName: 'c', nodeRole: 'r', subnets: ['subnet-1'], remoteAccess: { ec2SshKey: 'ops' } });
     const { json, warnings } = synth(build, { allowReplacement: true });
     expect(json).toEqual(synthWithoutAspect(build));
-    expect(warnings.join('\n')).toMatch(/DiskSize cannot be combined with a launch template/);
+    expect(warnings.join('\n')).toMatch(/RemoteAccess cannot be combined with a launch template/);
   });
 
   test('a Batch environment whose updates replace it (BEST_FIT) is reported as Replacement', () => {

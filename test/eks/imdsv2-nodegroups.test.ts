@@ -124,7 +124,8 @@ describe.each(FLAVOURS)('$name', (flavour) => {
     // THEN
     template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
       LaunchTemplateData: {
-        BlockDeviceMappings: [{ DeviceName: device, Ebs: { VolumeSize: 80 } }],
+        // gp3 and deleted with the node, as the aspect moves an L1's DiskSize (MOVED_DISK_VOLUME_TYPE)
+        BlockDeviceMappings: [{ DeviceName: device, Ebs: { VolumeSize: 80, VolumeType: 'gp3', DeleteOnTermination: true } }],
         MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 },
       },
     });
@@ -134,6 +135,7 @@ describe.each(FLAVOURS)('$name', (flavour) => {
   test.each([
     ['remoteAccess', { remoteAccess: { sshKeyName: 'ops' } }, /^Stack\/Ng: remoteAccess is set, expected unset: EKS refuses remoteAccess on a node group with a launch template/],
     ['diskSize 0', { diskSize: 0 }, 'Stack/Ng: diskSize is 0, expected a whole number of GiB, 1 or more'],
+    ['diskSize with amiType CUSTOM', { diskSize: 50, amiType: 'CUSTOM' }, /^Stack\/Ng: diskSize is 50 with amiType CUSTOM, expected unset: the root device of a custom AMI is not known here/],
   ])('refuses %s', (_name, options, message) => {
     const { stack, vpc } = stackWithVpc();
     expect(() => flavour.nodegroup(stack, vpc, options)).toThrow(message);
@@ -219,7 +221,7 @@ describe.each(FLAVOURS)('$name', (flavour) => {
       template.hasResourceProperties('AWS::EC2::LaunchTemplate', {
         LaunchTemplateData: {
           MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 1 },
-          BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 50 } }],
+          BlockDeviceMappings: [{ DeviceName: '/dev/xvda', Ebs: { VolumeSize: 50, VolumeType: 'gp3', DeleteOnTermination: true } }],
           ...NOT_IN_EKS_TEMPLATE,
         },
       });

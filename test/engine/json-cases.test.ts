@@ -176,7 +176,7 @@ function patchJson(p: Patch, keyOf: (v: { logicalId: string; key: string }) => s
   switch (p.kind) {
     case 'set': return { kind: p.kind, path: p.path.join('.'), value: p.value };
     case 'follow-latest': return { kind: p.kind, path: p.path.join('.'), launchTemplate: keyOf(p.launchTemplate) };
-    case 'attach-launch-template': return { kind: p.kind, path: p.specPath.join('.'), idKey: p.idKey, versionKey: p.versionKey, metadataOptions: p.metadataOptions };
+    case 'attach-launch-template': return { kind: p.kind, path: p.specPath.join('.'), idKey: p.idKey, versionKey: p.versionKey, metadataOptions: p.metadataOptions, ...(p.moved ? { moved: p.moved } : {}) };
   }
 }
 

@@ -1,4 +1,5 @@
-import { ResourceAdapter, metadataOptionsCarrier, standardUse, userDataAt } from '../adapter';
+import { ResourceAdapter, joinsContainerCluster, metadataOptionsCarrier, standardUse, userDataAt } from '../adapter';
+import { valueAt } from '../json';
 import { Impact } from '../model';
 
 /**
@@ -9,11 +10,12 @@ import { Impact } from '../model';
  */
 export const ec2Instance: ResourceAdapter = {
   type: 'AWS::EC2::Instance',
-  properties: ['MetadataOptions', 'LaunchTemplate'],
+  // UserData: an instance that joins an ECS cluster is a container host (it is rendered for the user-data rule anyway).
+  properties: ['MetadataOptions', 'LaunchTemplate', 'UserData'],
   settings: metadataOptionsCarrier(['MetadataOptions'], Impact.NO_INTERRUPTION),
   launchTemplates: (view) => standardUse(view, ['LaunchTemplate']),
   ownSettingsWinOverTemplate: true,
   scripts: userDataAt(['UserData']),
-  isContainerHost: () => false,
+  isContainerHost: (view) => joinsContainerCluster(valueAt(view.properties, ['UserData'])),
   versionChangeImpact: () => Impact.REPLACEMENT,
 };

@@ -24,7 +24,7 @@ export function planMissingTemplate(plan: ResourcePlan, lookup: ResourceLookup, 
     problem: `it has no launch template: ${missing.serviceDefault}`,
     remedy: missing.blocker
       ? `give it a launch template that requires tokens; ${missing.blocker}`
-      : `give it a launch template with HttpTokens 'required' and hop limit ${metadataOptions.HttpPutResponseHopLimit}`,
+      : `give it a launch template with HttpTokens 'required' and hop limit ${metadataOptions.HttpPutResponseHopLimit}${missing.moved ? `; ${missing.moved.description}` : ''}`,
   });
   if (!reported) {
     plan.openAfter = true;
@@ -48,7 +48,7 @@ export function planMissingTemplate(plan: ResourcePlan, lookup: ResourceLookup, 
     plan.openAfter = true;
     return;
   }
-  plan.patches.push({ kind: 'attach-launch-template', resource: plan.view, specPath: missing.specPath, idKey: missing.idKey, versionKey: missing.versionKey, metadataOptions });
+  plan.patches.push({ kind: 'attach-launch-template', resource: plan.view, specPath: missing.specPath, idKey: missing.idKey, versionKey: missing.versionKey, metadataOptions, moved: missing.moved });
   plan.changed = true;
   plan.impact = worst(plan.impact, missing.impact);
 }
