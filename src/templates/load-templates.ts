@@ -154,8 +154,8 @@ function readTextFile(absolute: string, name: string, origin: Origin): string | 
   return { skipped: origin === 'found' ? message : undefined };
 }
 
-/** `Resources:` at the start of a line, quoted or not (JSON or YAML). */
-const RESOURCES_KEY = new RegExp(String.raw`^\s*["']?Resources["']?\s*:`, 'm');
+/** `Resources:` at the start of a line, quoted or not (YAML, indented JSON), or `"Resources":` anywhere (JSON). */
+const RESOURCES_KEY = new RegExp(String.raw`^\s*["']?Resources["']?\s*:|"Resources"\s*:`, 'm');
 
 /** Text that says it is a template: an AWSTemplateFormatVersion, or a Resources key at the start of a line. */
 function looksLikeTemplate(text: string): boolean {

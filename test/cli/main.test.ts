@@ -108,6 +108,21 @@ describe('cdk-imdsv2 scan: formats and exit codes', () => {
     expect(log.runs[0].results[2].locations[0].physicalLocation.artifactLocation.uri).toMatch(/web\.yaml$/);
   });
 
+  test('GIVEN a folder with a broken template and a file that is no template THEN the SARIF log validates, with both as tool notifications and the run marked unsuccessful', async () => {
+    const dir = tempDir({ 'open.json': OPEN, 'broken.json': '{"Resources": {"LT": ', 'notes.md': '# Resources\n' });
+    const run = await cli('scan', '--format', 'sarif', dir);
+    expect(run.code).toBe(EXIT_BAD_INPUT);
+    const log = JSON.parse(run.stdout);
+    expect(sarifErrors(log)).toEqual([]);
+    expect(log.runs[0].results).toHaveLength(1);
+    const invocation = log.runs[0].invocations[0];
+    expect(invocation.executionSuccessful).toBe(false);
+    expect(invocation.toolExecutionNotifications.map((n: any) => [n.level, n.locations[0].physicalLocation.artifactLocation.uri.split('/').pop()])).toEqual([
+      ['error', 'broken.json'],
+      ['note', 'notes.md'],
+    ]);
+  });
+
   test('GIVEN a SARIF log on a clean template THEN it validates with no results', async () => {
     const dir = tempDir({ 'closed.json': CLOSED });
     const run = await cli('scan', '--format', 'sarif', path.join(dir, 'closed.json'));
