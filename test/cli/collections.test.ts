@@ -3,6 +3,7 @@ import * as path from 'path';
 import * as yaml from 'js-yaml';
 import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, main } from '../../src/cli/main';
 import { parseTemplateText } from '../../src/templates/load-templates';
+import * as templateText from '../../src/templates/template-text';
 import { linesOf } from '../../src/templates/template-text';
 import { LT_OPTIONAL, LT_REQUIRED, tempDir, template } from '../templates/fixtures';
 
@@ -285,6 +286,21 @@ describe('where a finding is: the offending property', () => {
       const expected = lines.findIndex((l, i) => i > from && /HttpTokens/.test(l)) + 1;
       expect([f.logicalId, f.line]).toEqual([f.logicalId, expected]);
     }
+  });
+});
+
+describe('lines are worked out once per template', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  test.each([['json'], ['sarif']])('GIVEN two templates with 200 findings each THEN --format %s works out lines in one pass per template', async (format) => {
+    const resources: Record<string, object> = {};
+    for (let i = 0; i < 200; i++) resources[`LT${i}`] = LT_OPTIONAL;
+    const dir = tempDir({ 'a.json': template(resources), 'b.yaml': yaml.dump(template(resources), { noRefs: true }) });
+    const spy = jest.spyOn(templateText, 'linesOf');
+    const run = await cli('scan', '--format', format, path.join(dir, 'a.json'), path.join(dir, 'b.yaml'));
+    expect(run.code).toBe(EXIT_FINDINGS);
+    expect(spy).toHaveBeenCalledTimes(2);
+    expect(spy.mock.calls.map((c) => c[2].length)).toEqual([200, 200]);
   });
 });
 
