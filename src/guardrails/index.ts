@@ -5,3 +5,4 @@ export * from './imdsv2-declarative-policy';
 export * from './imdsv2-alarms';
 export * from './imdsv2-config-rules';
 export * from './ami-imds-support';
+export * from './imdsv2-call-tracer';
