@@ -223,6 +223,7 @@ export interface Imdsv2CallTracerProps {
  * @see https://github.com/aws/aws-imds-packet-analyzer
  *
  * @example
+ * import * as iam from 'aws-cdk-lib/aws-iam';
  * import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
  * import { Imdsv2CallTracer, Imdsv2CallTracerSource } from 'cdk-imdsv2';
  *
