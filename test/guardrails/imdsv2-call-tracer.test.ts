@@ -467,4 +467,41 @@ describe('Imdsv2CallTracer: names checked against the AWS API models', () => {
       expect({ action, command: typeof module[`${operationOf[action] ?? name}Command`] }).toEqual({ action, command: 'function' });
     }
   });
+
+  // No AWS SDK model describes what is inside an SSM document or the CloudWatch agent's
+  // configuration: these names are checked against the references that define them.
+  test('the document plugins and their inputs are the ones SSM documents (no SDK model has them)', () => {
+    // AWS Systems Manager User Guide, "Command document plugin reference"; the SSM agent's input
+    // structs (agent/plugins/*: runCommand/timeoutSeconds, sourceType/sourceInfo/destinationPath,
+    // documentType/documentPath/documentParameters).
+    const inputsOf: Record<string, string[]> = {
+      'aws:runShellScript': ['runCommand', 'timeoutSeconds', 'workingDirectory'],
+      'aws:runPowerShellScript': ['runCommand', 'timeoutSeconds', 'workingDirectory'],
+      'aws:downloadContent': ['sourceType', 'sourceInfo', 'destinationPath'],
+      'aws:runDocument': ['documentType', 'documentPath', 'documentParameters'],
+    };
+    const platforms = ['Windows', 'Linux', 'MacOS'];
+    for (const d of documents(template)) {
+      for (const step of d.Content.mainSteps as any[]) {
+        expect(Object.keys(inputsOf)).toContain(step.action);
+        expect(inputsOf[step.action]).toEqual(expect.arrayContaining(Object.keys(step.inputs)));
+        expect(Object.keys(step.precondition)).toEqual(['StringEquals']);
+        expect(step.precondition.StringEquals[0]).toBe('platformType');
+        expect(platforms).toContain(step.precondition.StringEquals[1]);
+        expect(step.name).toMatch(/^[A-Za-z0-9_.-]+$/);
+      }
+    }
+  });
+
+  test('the agent configuration uses only keys of the CloudWatch agent\'s logs section', () => {
+    // Amazon CloudWatch User Guide, "Manually create or edit the CloudWatch agent configuration file", logs section.
+    const value = JSON.parse(only(template, 'AWS::SSM::Parameter').Value);
+    expect(Object.keys(value)).toEqual(['logs']);
+    expect(Object.keys(value.logs)).toEqual(['logs_collected']);
+    expect(Object.keys(value.logs.logs_collected)).toEqual(['files']);
+    expect(Object.keys(value.logs.logs_collected.files)).toEqual(['collect_list']);
+    const documented = ['file_path', 'log_group_name', 'log_stream_name', 'timestamp_format', 'timezone', 'multi_line_start_pattern',
+      'encoding', 'retention_in_days', 'filters', 'log_group_class', 'auto_removal', 'publish_multi_logs'];
+    for (const entry of value.logs.logs_collected.files.collect_list) expect(documented).toEqual(expect.arrayContaining(Object.keys(entry)));
+  });
 });
