@@ -300,6 +300,75 @@ describe('Imdsv2CallTracer: the generated shell scripts', () => {
     expect(result.status).toBe(0);
   });
 
+  /**
+   * The install script run for real in a scratch root: paths moved under it, and stand-ins
+   * for what only an instance has (BCC, systemd, IMDS). The stand-in tracer logs each IMDS
+   * call in the format of the logging.conf it finds in its checkout, as the analyzer does.
+   */
+  function sandbox(honourLoggingConf = true) {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-install-'));
+    const bin = path.join(root, 'bin');
+    fs.mkdirSync(bin);
+    fs.mkdirSync(path.join(root, 'download'));
+    fs.writeFileSync(path.join(root, 'os-release'), 'ID="amzn"\nVERSION_ID="2023"\n');
+    const exe = (name: string, text: string) => fs.writeFileSync(path.join(bin, name), `#!/bin/bash\n${text}\n`, { mode: 0o755 });
+    exe('python3', '[ "$1" = "-c" ] && exit 0\nexec /usr/bin/python3 "$@"');
+    exe('systemctl', `case "$1" in is-active) [ -f ${root}/active ] ;; stop) rm -f ${root}/active ;; *) exit 0 ;; esac`);
+    exe('curl', [
+      'case "$*" in *api/token*) echo TOKEN; exit 0 ;; esac',
+      'echo i-0abc1234def567890',
+      `[ -f ${root}/active ] || exit 0`,
+      honourLoggingConf
+        ? `fmt=$(sed -n 's/^format=//p' ${root}/opt/analyzer/logging.conf)`
+        : 'fmt=\'[%(asctime)s] [%(levelname)s] %(message)s\'',
+      'line=${fmt//%(asctime)s/2022-12-20T11:03:58}; line=${line//%(levelname)s/INFO}',
+      `echo "\${line//%(message)s/IMDSv2 (pid:1:curl argv:curl)}" >> ${root}/imds-trace.log`,
+    ].join('\n'));
+    // A checkout in one top folder, zipped as GitHub's "Download ZIP" makes it.
+    const checkout = path.join(root, 'src-zip', 'aws-imds-packet-analyzer-main');
+    fs.mkdirSync(path.join(checkout, 'src'), { recursive: true });
+    fs.writeFileSync(path.join(checkout, 'src', 'imds_snoop.py'), '');
+    fs.writeFileSync(path.join(checkout, 'activate-tracer-service.sh'), `echo "$(pwd)" >> ${root}/activations; touch ${root}/active\n`);
+    spawnSync('/usr/bin/python3', ['-m', 'zipfile', '-c', path.join(root, 'download', 'aws-imds-packet-analyzer.zip'), 'aws-imds-packet-analyzer-main'],
+      { cwd: path.join(root, 'src-zip') });
+    const install = scriptsOfEveryVariant().find(([name]) => name === 's3-InstallTracer')![1]
+      .replace(/\/etc\/os-release/g, path.join(root, 'os-release'))
+      .replace(/\/var\/lib\/imdsv2-call-tracer\/download/g, path.join(root, 'download'))
+      .replace(/\/opt\/imdsv2-call-tracer\/aws-imds-packet-analyzer/g, path.join(root, 'opt', 'analyzer'))
+      .replace(/\/var\/log\/imds\/imds-trace.log/g, path.join(root, 'imds-trace.log'))
+      .replace(/sleep 5/g, 'sleep 0');
+    const run = () => spawnSync('bash', ['-c', install], { encoding: 'utf8', env: { ...process.env, PATH: `${bin}:${process.env.PATH}` } });
+    const activations = () => fs.existsSync(path.join(root, 'activations')) ? fs.readFileSync(path.join(root, 'activations'), 'utf8').trim().split('\n') : [];
+    return { root, run, activations };
+  }
+
+  test('the install script installs the checkout from a zip, configures its log, activates it, checks it logs; a second run does nothing', () => {
+    const { root, run, activations } = sandbox();
+
+    const first = run();
+    expect({ status: first.status, stderr: first.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(first.stdout).toContain('Imdsv2CallTracer: imds_tracer_tool.service is active and logging to');
+    // the analyzer's activate-tracer-service.sh, run from the installed checkout (it uses its working directory)
+    expect(activations()).toEqual([path.join(root, 'opt', 'analyzer')]);
+    const conf = fs.readFileSync(path.join(root, 'opt', 'analyzer', 'logging.conf'), 'utf8');
+    expect(conf).toContain('format=[%(asctime)s] [%(levelname)s] [i-0abc1234def567890] %(message)s');
+    expect(conf).toContain(`args=('${path.join(root, 'imds-trace.log')}','a',1048576,5,'UTF-8')`);
+    expect(fs.readFileSync(path.join(root, 'opt', 'analyzer', '.imdsv2-call-tracer-source'), 'utf8').trim())
+      .toBe('s3://vendor-bucket/tools/aws-imds-packet-analyzer.zip');
+
+    const second = run();
+    expect(second.status).toBe(0);
+    expect(second.stdout).toContain('s3://vendor-bucket/tools/aws-imds-packet-analyzer.zip is installed and imds_tracer_tool.service is active');
+    expect(activations()).toHaveLength(1);
+  });
+
+  test('the install script fails the instance when the tracer logs nothing tagged with it', () => {
+    const { run } = sandbox(false);
+    const result = run();
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/Imdsv2CallTracer: imds_tracer_tool.service logged no call to \S+ within 2 minutes/);
+  });
+
   test('the install script stops before touching anything on an OS the analyzer is not installed on', () => {
     // Run its OS dispatch for real, in a scratch root: /etc/os-release of Debian 12, no bcc module.
     const install = scriptsOfEveryVariant().find(([name]) => name === 's3-InstallTracer')![1];

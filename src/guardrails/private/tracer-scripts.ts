@@ -160,7 +160,8 @@ case "$archive_name" in
     cp -a "$download_dir/." "$staging/" ;;
   *.zip)
     python3 -m zipfile -e "$download_dir/$archive_name" "$staging" ;;
-  *.tar.gz|*.tgz|*.tar)
+  *.tar.gz|*.tgz|*.tar|*.gz)
+    # (a .tar.gz file asset is uploaded as <hash>.gz)
     tar -xf "$download_dir/$archive_name" -C "$staging" ;;
   *)
     fail "the source $archive_name is not a .zip, .tar.gz, .tgz or .tar archive" ;;
