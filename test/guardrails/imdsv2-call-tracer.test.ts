@@ -369,6 +369,28 @@ describe('Imdsv2CallTracer: the generated shell scripts', () => {
     expect(result.stderr).toMatch(/Imdsv2CallTracer: imds_tracer_tool.service logged no call to \S+ within 2 minutes/);
   });
 
+  test('the removal script runs the analyzer\'s deactivate script from the checkout, removes it and the agent configuration', () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), 'tracer-remove-'));
+    const installDir = path.join(root, 'opt', 'analyzer');
+    fs.mkdirSync(installDir, { recursive: true });
+    fs.writeFileSync(path.join(installDir, 'deactivate-tracer-service.sh'), `echo "$(pwd)" > ${root}/deactivated\n`);
+    const ctl = path.join(root, 'amazon-cloudwatch-agent-ctl');
+    fs.writeFileSync(ctl, `#!/bin/bash\necho "$*" > ${root}/ctl\n`, { mode: 0o755 });
+    const remove = scriptsOfEveryVariant().find(([name]) => name === 's3-RemoveTracer')![1]
+      .replace(/\/opt\/imdsv2-call-tracer\/aws-imds-packet-analyzer/g, installDir)
+      .replace(/\/opt\/aws\/amazon-cloudwatch-agent\/bin\/amazon-cloudwatch-agent-ctl/g, ctl);
+
+    const first = spawnSync('bash', ['-c', remove], { encoding: 'utf8' });
+    expect({ status: first.status, stderr: first.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(fs.readFileSync(path.join(root, 'deactivated'), 'utf8').trim()).toBe(installDir);
+    expect(fs.existsSync(installDir)).toBe(false);
+    expect(fs.readFileSync(path.join(root, 'ctl'), 'utf8').trim()).toMatch(/^-a remove-config -m ec2 -c ssm:TracerAgentConfiguration[0-9A-F]+ -s$/);
+
+    const again = spawnSync('bash', ['-c', remove], { encoding: 'utf8' });
+    expect(again.status).toBe(0);
+    expect(again.stdout).toContain(`Imdsv2CallTracer: no tracer installed in ${installDir}`);
+  });
+
   test('the install script stops before touching anything on an OS the analyzer is not installed on', () => {
     // Run its OS dispatch for real, in a scratch root: /etc/os-release of Debian 12, no bcc module.
     const install = scriptsOfEveryVariant().find(([name]) => name === 's3-InstallTracer')![1];
