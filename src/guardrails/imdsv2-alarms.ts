@@ -208,7 +208,7 @@ export class Imdsv2Alarms extends Construct {
       throw new Error(`Imdsv2Alarms ${this.node.path}: dashboard is false, expected a dashboard to add the widgets of `
         + `${tracer.node.path} to`);
     }
-    this.dashboard.addWidgets(...tracer.dashboardWidgets());
+    this.dashboard.addWidgets(...tracer.widgets());
   }
 
   private get period(): Duration {

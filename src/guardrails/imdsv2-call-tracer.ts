@@ -370,9 +370,9 @@ export class Imdsv2CallTracer extends Construct {
 
   /**
    * Dashboard widgets: IMDSv1 calls per instance (the 10 busiest), the alarm, and the
-   * callers query. `Imdsv2Alarms.addTracerWidgets()` adds them to its dashboard.
+   * callers query. `Imdsv2Alarms.addTracerWidgets()` adds them to its dashboard (or add them to any dashboard).
    */
-  public dashboardWidgets(): cloudwatch.IWidget[] {
+  public widgets(): cloudwatch.IWidget[] {
     return [
       new cloudwatch.GraphWidget({
         title: 'IMDSv1 calls traced, per instance (10 busiest)',

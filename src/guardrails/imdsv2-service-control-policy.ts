@@ -2,7 +2,7 @@ import { CfnTag } from 'aws-cdk-lib';
 import * as organizations from 'aws-cdk-lib/aws-organizations';
 import { Construct } from 'constructs';
 import { renamedProp } from '../private/renamed-prop';
-import { SCP_MAX_CHARACTERS, assertHopLimit, assertLiteral, assertWithinQuota, describe, measure } from './private/policy-document';
+import { SCP_MAX_CHARACTERS, assertHopLimit, assertLiteral, assertPrincipalArns, assertWithinQuota, describe, measure } from './private/policy-document';
 
 /** The default largest hop limit a launch may ask for: 2, for containers behind a bridge and pods. */
 const DEFAULT_MAX_HOP_LIMIT = 2;
@@ -192,16 +192,7 @@ function render(who: string, options: Imdsv2ServiceControlPolicyOptions): { text
   assertLiteral(who, name, maxHopLimit);
   assertHopLimit(who, name, maxHopLimit);
   const breakGlass = options.breakGlassPrincipalArns ?? [];
-  breakGlass.forEach((arn, i) => {
-    assertLiteral(who, `breakGlassPrincipalArns[${i}]`, arn);
-    if (!/^arn:[^:]*:(iam|sts)::[^:]*:\S+$/.test(arn)) {
-      throw new Error(`${who}: breakGlassPrincipalArns[${i}] is "${arn}", expected an IAM or STS principal ARN `
-        + '(wildcards allowed), such as "arn:aws:iam::*:role/ImdsBreakGlass"');
-    }
-  });
-  if (new Set(breakGlass).size !== breakGlass.length) {
-    throw new Error(`${who}: breakGlassPrincipalArns has duplicates, expected each ARN once`);
-  }
+  assertPrincipalArns(who, 'breakGlassPrincipalArns', breakGlass);
 
   const statements: unknown[] = [
     {

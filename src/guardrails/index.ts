@@ -6,3 +6,5 @@ export * from './imdsv2-alarms';
 export * from './imdsv2-config-rules';
 export * from './ami-imds-support';
 export * from './imdsv2-call-tracer';
+export * from './imdsv2-credential-delivery-detector';
+export * from './imdsv2-credential-guard';

@@ -6,6 +6,9 @@ import { checkHopLimit } from '../../engine/hop-limit';
 /** AWS Organizations' maximum size of a service control policy document. */
 export const SCP_MAX_CHARACTERS = 5120;
 
+/** AWS Organizations' maximum size of a resource control policy document. */
+export const RCP_MAX_CHARACTERS = 5120;
+
 /** AWS Organizations' maximum size of a declarative policy document. */
 export const DECLARATIVE_POLICY_MAX_CHARACTERS = 10000;
 
@@ -51,6 +54,23 @@ export function assertLiteral(who: string, name: string, value: string | number)
   if (Token.isUnresolved(value)) {
     throw new Error(`${who}: ${name} is a token, expected a literal value: the policy document must be `
       + 'known at synthesis to be size-checked and to be usable outside CloudFormation');
+  }
+}
+
+/**
+ * Throw unless every entry of `arns` is a literal IAM or STS principal ARN (wildcards
+ * allowed), each given once: the values of an `aws:PrincipalArn` exemption.
+ */
+export function assertPrincipalArns(who: string, name: string, arns: readonly string[]): void {
+  arns.forEach((arn, i) => {
+    assertLiteral(who, `${name}[${i}]`, arn);
+    if (!/^arn:[^:]*:(iam|sts)::[^:]*:\S+$/.test(arn)) {
+      throw new Error(`${who}: ${name}[${i}] is "${arn}", expected an IAM or STS principal ARN `
+        + '(wildcards allowed), such as "arn:aws:iam::*:role/ImdsBreakGlass"');
+    }
+  });
+  if (new Set(arns).size !== arns.length) {
+    throw new Error(`${who}: ${name} has duplicates, expected each ARN once`);
   }
 }
 
