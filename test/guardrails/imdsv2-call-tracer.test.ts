@@ -362,8 +362,9 @@ describe('Imdsv2CallTracer: the generated shell scripts', () => {
     expect(activations()).toHaveLength(1);
   });
 
-  test('the install script fails the instance when the tracer logs nothing tagged with it', () => {
-    const { run } = sandbox(false);
+  test('the install script fails the instance when the tracer logs nothing tagged with it (older tagged lines do not count)', () => {
+    const { root, run } = sandbox(false);
+    fs.writeFileSync(path.join(root, 'imds-trace.log'), `[2022-12-19T10:00:00] [INFO] [i-0abc1234def567890] ${V2_CURL}\n`);
     const result = run();
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/Imdsv2CallTracer: imds_tracer_tool.service logged no call to \S+ within 2 minutes/);

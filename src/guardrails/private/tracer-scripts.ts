@@ -205,13 +205,16 @@ args=('$log_file','a',1048576,5,'UTF-8')
 formatter=logfileformatter
 EOF
 
+# Only lines written from now on prove that this installation traces.
+if [ -f "$log_file" ]; then lines_before=$(wc -l < "$log_file"); else lines_before=0; fi
 (cd "$install_dir" && bash ./activate-tracer-service.sh)
 echo "$source_id" > "$install_dir/.imdsv2-call-tracer-source"
 
 # Prove it traces: make IMDSv2 calls until one is logged with this instance's id.
 for _ in $(seq 1 24); do
   imds_get instance-id >/dev/null
-  if grep -q -F "] [$instance_id] " "$log_file" 2>/dev/null; then
+  tagged=$(tail -n "+$((lines_before + 1))" "$log_file" 2>/dev/null | grep -c -F "] [$instance_id] " || true)
+  if [ "\${tagged:-0}" -gt 0 ]; then
     echo "Imdsv2CallTracer: $service is active and logging to $log_file"
     exit 0
   fi
