@@ -2,7 +2,7 @@ import { planHopLimit } from './hop-limit';
 import { PlanTable, ResourcePlan, SourceTable, report, withdrawFixes, worst } from './plan';
 import { SettingsCarrier } from '../adapter';
 import { UNRESOLVED, show } from '../json';
-import { EnginePolicy, MetadataChange, ResourceLookup } from '../model';
+import { EnginePolicy, Impact, MetadataChange, ResourceLookup } from '../model';
 import { Imdsv2RuleId as Rule } from '../rule-id';
 
 const UNVERIFIABLE_REMEDY = "write HttpTokens: 'required' literally, or acknowledge Imdsv2-Unverifiable with the reason it is safe";
@@ -39,7 +39,7 @@ function planOwnSettings(
     report(plan, lookup, {
       ruleId: Rule.UNVERIFIABLE,
       fixable: false,
-      problem: 'its IMDS settings are one value computed at deploy time (a parameter or Fn::If)',
+      problem: carrier.opaqueProblem?.(plan.view) ?? 'its IMDS settings are one value computed at deploy time (a parameter or Fn::If)',
       remedy: UNVERIFIABLE_REMEDY,
     });
     return;
@@ -97,6 +97,24 @@ export function applyOwnChange(
       problem: `changing its metadata options replaces it, and CloudFormation cannot replace a resource with a custom name (${named.name}): the deploy would fail`,
       remedy: named.remedy,
     });
+    return;
+  }
+  if (carrier.changeImpact === Impact.REPLACEMENT && !policy.allowReplacement) {
+    withdrawFixes(plan);
+    plan.openAfter = true;
+    report(plan, lookup, {
+      ruleId: Rule.REPLACEMENT,
+      fixable: false,
+      problem: `changing its metadata options replaces what runs: ${carrier.replacedHow ?? 'the resource is replaced on deploy'}`,
+      remedy: 'make the change in code when replacing is acceptable, or set allowReplacement: true',
+    });
+    return;
+  }
+  const blocked = carrier.cannotWrite?.(plan.view, lookup);
+  if (blocked) {
+    // Known, but not writable here: the findings stay, as a person's to fix.
+    plan.findings = plan.findings.map((f) => ({ ...f, fixable: false, remedy: `${f.remedy} (not done automatically: ${blocked})` }));
+    plan.openAfter = true;
     return;
   }
   plan.patches.push(...carrier.write(plan.view, change));
