@@ -1,5 +1,5 @@
 import { ResourceAdapter, TypeProblem } from '../adapter';
-import { isIntrinsic, valueAt } from '../json';
+import { valueAt } from '../json';
 import { Impact } from '../model';
 import { Imdsv2RuleId } from '../rule-id';
 
@@ -23,12 +23,17 @@ export const emrCluster: ResourceAdapter = {
       return [{
         problem: 'it has no security configuration, so EMR leaves IMDSv1 reachable on its instances (only a security configuration requires IMDSv2)',
         remedy: `give it ${FIX}`,
+      }, {
+        // Like a node group without a launch template: the fix exists, and it replaces the cluster.
+        ruleId: Imdsv2RuleId.REPLACEMENT,
+        problem: 'giving it a security configuration replaces the cluster (SecurityConfiguration requires replacement), so it is not done here',
+        remedy: 'add the security configuration in code when the cluster may be recreated',
       }];
     }
     if (lookup.resourceAt(view, ['SecurityConfiguration'])) return []; // judged where it is defined
     return [{
       ruleId: Imdsv2RuleId.UNVERIFIABLE,
-      problem: `its security configuration ${typeof named === 'string' ? `'${named}'` : isIntrinsic(named) ? '(computed at deploy time)' : ''} is not defined in the app or template set, so whether it requires IMDSv2 cannot be seen`,
+      problem: `its security configuration ${typeof named === 'string' ? `'${named}'` : '(computed at deploy time)'} is not defined in the app or template set, so whether it requires IMDSv2 cannot be seen`,
       remedy: `define it in the app (${FIX}), or acknowledge Imdsv2-Unverifiable with the reason it is known to require IMDSv2`,
     }];
   },
