@@ -168,6 +168,11 @@ export interface SettingsCarrier {
   read(view: ResourceView): MetadataState;
   /** True when the settings object itself is an intrinsic: nothing can be merged into it. */
   isOpaque(view: ResourceView): boolean;
+  /**
+   * Where in the resource the settings a finding is about are, prefixed to its problem, for
+   * a resource that keeps several sets (a manifest's EC2NodeClasses): `field` says which.
+   */
+  where?(view: ResourceView, field: 'tokens' | 'hop'): string | undefined;
   /** What an opaque resource's finding says (default: a parameter or Fn::If). */
   opaqueProblem?(view: ResourceView): string;
   /**

@@ -190,6 +190,36 @@ describe('Karpenter EC2NodeClass in an L1 Custom::AWSCDK-EKS-KubernetesResource'
   });
 });
 
+describe('Karpenter defaults per kind and API version', () => {
+  const l1 = (objects: unknown[]) => (s: Stack) => {
+    new CfnResource(s, 'Manifest', { type: MANIFEST_TYPE, properties: { Manifest: JSON.stringify(objects) } });
+  };
+
+  test('GIVEN an AWSNodeTemplate (v1alpha1) whose metadataOptions has no httpTokens THEN tokens are optional (Karpenter\'s default inside a block); the fix adds the field', () => {
+    const template = { apiVersion: 'karpenter.k8s.aws/v1alpha1', kind: 'AWSNodeTemplate', metadata: { name: 'legacy' }, spec: { metadataOptions: { httpPutResponseHopLimit: 2 } } };
+    const report = synth(l1([template]), { mode: EnforcementMode.REPORT });
+    expect(report.warnings.some((w) => w.includes("AWSNodeTemplate 'legacy' spec.metadataOptions: HttpTokens is 'optional'"))).toBe(true);
+    const fixed = synth(l1([template]), { allowReplacement: true });
+    expect(JSON.parse(manifestOf(fixed.json))[0].spec.metadataOptions).toEqual({ httpTokens: 'required', httpPutResponseHopLimit: 2 });
+  });
+
+  test('GIVEN containerHopLimit 1 (pods blocked) and a v1beta1 class with no metadataOptions (hop limit 2) THEN a block with tokens required and hop limit 1 is written; a v1 class (hop 1) is left alone', () => {
+    const v1beta1 = { apiVersion: 'karpenter.k8s.aws/v1beta1', kind: 'EC2NodeClass', metadata: { name: 'old' }, spec: { amiFamily: 'AL2' } };
+    const v1 = { apiVersion: 'karpenter.k8s.aws/v1', kind: 'EC2NodeClass', metadata: { name: 'new' }, spec: { role: 'r' } };
+    const r = synth(l1([v1beta1, v1]), { containerHopLimit: 1, allowReplacement: true });
+    expect(JSON.parse(manifestOf(r.json))).toEqual([
+      { ...v1beta1, spec: { metadataOptions: { httpTokens: 'required', httpPutResponseHopLimit: 1 }, amiFamily: 'AL2' } },
+      v1,
+    ]);
+  });
+
+  test('GIVEN httpEndpoint disabled THEN no IMDS at all: compliant, whatever httpTokens says', () => {
+    const off = { apiVersion: 'karpenter.k8s.aws/v1', kind: 'EC2NodeClass', metadata: { name: 'off' }, spec: { metadataOptions: { httpEndpoint: 'disabled', httpTokens: 'optional' } } };
+    const r = synth(l1([off]), { mode: EnforcementMode.REJECT });
+    expect(r.errors).toEqual([]);
+  });
+});
+
 describe('a manifest that refers to another stack', () => {
   test('GIVEN an EC2NodeClass in a stack that names a role of another stack WHEN REWRITE with allowReplacement THEN not rewritten (the import would be lost), reported', () => {
     const app = new App();

@@ -35,19 +35,19 @@ export const eksKubernetesManifest: ResourceAdapter = {
 
 /** One EC2NodeClass of the manifest: where its metadata options are, and what they are. */
 interface NodeClass {
-  /** Its metadata.name, for messages. */
+  /** Its kind and metadata.name, for messages. */
+  readonly kind: string;
   readonly name: string;
   /** The path of its `spec` in the document (ranges of JsonText). */
   readonly specPath: string;
   readonly state: MetadataState;
-  /** Karpenter's hop limit default for its API version. */
-  readonly defaultHop: number;
 }
 
 type Manifest = { readonly doc: JsonText; readonly classes: readonly NodeClass[] } | 'none' | 'unreadable';
 
 const GROUP = 'karpenter.k8s.aws/';
-const MENTIONS_NODE_CLASS = /EC2NodeClass|karpenter\.k8s\.aws/;
+/** Whether any object could be a node class: an unreadable manifest that mentions none is some other object. */
+const MENTIONS_NODE_CLASS = /EC2NodeClass|AWSNodeTemplate|karpenter\.k8s\.aws/;
 const cache = new WeakMap<object, Manifest>();
 
 /** The manifest of `view`, read once per properties object. */
@@ -76,24 +76,49 @@ function readManifest(manifest: Json): Manifest {
     const kind = o.kind;
     const apiVersion = o.apiVersion;
     if ((typeof kind === 'string' && hasIntrinsic(kind)) || (typeof apiVersion === 'string' && hasIntrinsic(apiVersion))) return 'unreadable';
-    if (kind !== 'EC2NodeClass' || typeof apiVersion !== 'string' || !apiVersion.startsWith(GROUP)) continue;
+    const defaults = typeof apiVersion === 'string' && apiVersion.startsWith(GROUP) ? defaultsOf(kind, apiVersion) : undefined;
+    if (!defaults) continue;
     const base = Array.isArray(doc.value) ? `${i}.` : '';
-    const defaultHop = apiVersion === `${GROUP}v1beta1` ? 2 : 1;
     const name = typeof o.metadata?.name === 'string' ? o.metadata.name : `#${i}`;
-    classes.push({ name, specPath: `${base}spec`, state: stateOf(o.spec, defaultHop), defaultHop });
+    classes.push({ kind, name, specPath: `${base}spec`, state: stateOf(o.spec, defaults) });
   }
   return classes.length === 0 ? 'none' : { doc, classes };
 }
 
+/** What Karpenter does where metadataOptions, or a field of it, is not written. */
+interface KarpenterDefaults {
+  /** The hop limit with no metadataOptions at all (tokens are then required, the endpoint enabled). */
+  readonly hopWithoutBlock: number;
+  /** httpTokens and the hop limit when the block is given without them. */
+  readonly tokensInBlock: string;
+  readonly hopInBlock: number;
+}
+
+/**
+ * Per kind and API version, from Karpenter's CRDs (aws/karpenter-provider-aws,
+ * pkg/apis/crds/): EC2NodeClass v1 defaults the block and each field to tokens required,
+ * hop limit 1; v1beta1 the same with hop limit 2. The older AWSNodeTemplate (v1alpha1,
+ * Karpenter before 0.33) gives tokens required and hop limit 2 with no block, but a block
+ * without httpTokens leaves tokens optional (and hop limit 1).
+ */
+function defaultsOf(kind: Json, apiVersion: string): KarpenterDefaults | undefined {
+  if (kind === 'EC2NodeClass') {
+    const hop = apiVersion === `${GROUP}v1beta1` ? 2 : 1;
+    return { hopWithoutBlock: hop, tokensInBlock: 'required', hopInBlock: hop };
+  }
+  if (kind === 'AWSNodeTemplate') return { hopWithoutBlock: 2, tokensInBlock: 'optional', hopInBlock: 1 };
+  return undefined;
+}
+
 /** Karpenter's effective metadata options of a class's spec (its defaults where unset). */
-function stateOf(spec: Json, defaultHop: number): MetadataState {
+function stateOf(spec: Json, defaults: KarpenterDefaults): MetadataState {
   const options = isPlainObject(spec) ? spec.metadataOptions : undefined;
-  if (options === undefined || options === null) return { httpTokens: 'required', hopLimit: defaultHop, httpEndpoint: 'enabled' };
+  if (options === undefined || options === null) return { httpTokens: 'required', hopLimit: defaults.hopWithoutBlock, httpEndpoint: 'enabled' };
   if (!isPlainObject(options)) return { httpTokens: UNRESOLVED, hopLimit: UNRESOLVED, httpEndpoint: UNRESOLVED };
   return {
-    httpTokens: field(options.httpTokens, 'required'),
+    httpTokens: field(options.httpTokens, defaults.tokensInBlock),
     hopLimit: typeof options.httpPutResponseHopLimit === 'number' ? options.httpPutResponseHopLimit
-      : options.httpPutResponseHopLimit === undefined ? defaultHop : UNRESOLVED,
+      : options.httpPutResponseHopLimit === undefined ? defaults.hopInBlock : UNRESOLVED,
     httpEndpoint: field(options.httpEndpoint, 'enabled'),
   };
 }
@@ -131,6 +156,14 @@ function manifestCarrier(): SettingsCarrier {
       return typeof m === 'string' ? { httpTokens: UNRESOLVED } : combined(m.classes);
     },
     isOpaque: (view) => read(view) === 'unreadable',
+    where: (view, which) => {
+      const m = read(view);
+      if (typeof m === 'string') return undefined;
+      const open = m.classes.filter((c) => c.state.httpEndpoint !== 'disabled');
+      const top = Math.max(...open.map((c) => (typeof c.state.hopLimit === 'number' ? c.state.hopLimit : 0)));
+      const named = open.filter((c) => (which === 'tokens' ? c.state.httpTokens !== 'required' : c.state.hopLimit === top));
+      return named.length === 0 ? undefined : `${named.map((c) => `${c.kind} '${c.name}'`).join(', ')} spec.metadataOptions`;
+    },
     opaqueProblem: () => 'its Kubernetes manifest cannot be read here (computed at deploy time, or not JSON until then) and may hold a Karpenter EC2NodeClass',
     cannotWrite: crossStackReference,
     write: (view, change) => {
@@ -148,13 +181,16 @@ function editsOf(doc: JsonText, c: NodeClass, change: MetadataChange): TextEdit[
   const options = `${c.specPath}.metadataOptions`;
   const edits: TextEdit[] = [];
   if (change.httpTokens && c.state.httpTokens === 'optional') {
-    edits.push({ range: doc.ranges.get(`${options}.httpTokens`)!, replacement: '"required"' });
+    const at = doc.ranges.get(`${options}.httpTokens`);
+    // Unset inside a block is optional for an AWSNodeTemplate: the field is added.
+    edits.push(at ? { range: at, replacement: '"required"' } : insertKey(doc, options, 'httpTokens', 'required'));
   }
   if (change.hopLimit !== undefined && typeof c.state.hopLimit === 'number' && c.state.hopLimit > change.hopLimit) {
     const at = doc.ranges.get(`${options}.httpPutResponseHopLimit`);
     if (at) edits.push({ range: at, replacement: String(change.hopLimit) });
     else if (doc.ranges.has(options)) edits.push(insertKey(doc, options, 'httpPutResponseHopLimit', change.hopLimit));
-    else edits.push(insertKey(doc, c.specPath, 'metadataOptions', { httpPutResponseHopLimit: change.hopLimit }));
+    // No block: Karpenter's defaults (tokens required, endpoint enabled) written with the limit.
+    else edits.push(insertKey(doc, c.specPath, 'metadataOptions', { httpTokens: 'required', httpPutResponseHopLimit: change.hopLimit }));
   }
   return edits;
 }

@@ -69,7 +69,18 @@ function planOwnSettings(
     }
   }
   if (carrier.supportsHopLimit) planHopLimit(plan, state, container, change, deferToTemplate, lookup, policy);
+  nameWhere(plan, carrier);
   applyOwnChange(plan, carrier, change, lookup, policy);
+}
+
+/** Says where in the resource the settings are, for a carrier that keeps several (a manifest's node classes). */
+function nameWhere(plan: ResourcePlan, carrier: SettingsCarrier): void {
+  if (!carrier.where) return;
+  plan.findings = plan.findings.map((f) => {
+    const field = f.ruleId === Rule.TOKENS_REQUIRED ? 'tokens' : f.ruleId === Rule.HOP_LIMIT ? 'hop' : undefined;
+    const where = field ? carrier.where!(plan.view, field) : undefined;
+    return where ? { ...f, problem: `${where}: ${f.problem}` } : f;
+  });
 }
 
 /**
