@@ -165,6 +165,8 @@ export interface SettingsCarrier {
    * containerHopLimit.
    */
   readonly acceptsLowerHopLimit?: boolean;
+  /** The fix of an Imdsv2-TokensRequired finding, in the resource's own words (default: HttpTokens). */
+  readonly tokensRemedy?: string;
   read(view: ResourceView): MetadataState;
   /** True when the settings object itself is an intrinsic: nothing can be merged into it. */
   isOpaque(view: ResourceView): boolean;

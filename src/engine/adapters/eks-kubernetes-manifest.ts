@@ -150,6 +150,7 @@ function manifestCarrier(): SettingsCarrier {
     changeImpact: Impact.REPLACEMENT,
     replacedHow: 'Karpenter sees the EC2NodeClass drift and replaces every node launched from it (their pods are evicted and rescheduled)',
     acceptsLowerHopLimit: true,
+    tokensRemedy: "set spec.metadataOptions.httpTokens to 'required' in the node class (the rest of the manifest kept)",
     hopLimitKey: 'httpPutResponseHopLimit',
     read: (view) => {
       const m = read(view);

@@ -45,6 +45,10 @@ const emrImdsCarrier: SettingsCarrier = {
   replacesResource: true,
   replacedHow: 'CloudFormation replaces the security configuration (SecurityConfiguration requires replacement), and every EMR cluster that names it is replaced with it',
   hopLimitKey: HOP,
+  tokensRemedy: `set ${IMDS}.${VERSION} to 2 in the security configuration (the rest of the document kept)`,
+  where: (_, field) => field === 'tokens'
+    ? `${IMDS}.${VERSION} is not 2 (1 or unset: IMDSv1 answers too)`
+    : IMDS,
   read: (view): MetadataState => {
     const found = documentOf(view);
     if (found === UNRESOLVED) return { httpTokens: UNRESOLVED };

@@ -61,7 +61,7 @@ function planOwnSettings(
       ruleId: Rule.TOKENS_REQUIRED,
       fixable: true,
       problem: `HttpTokens is ${show(state.httpTokens)}${state.httpTokens === undefined ? ' (the default depends on the AMI and the account)' : ''}, so IMDSv1 is reachable`,
-      remedy: "set HttpTokens to 'required' (other metadata options kept)",
+      remedy: carrier.tokensRemedy ?? "set HttpTokens to 'required' (other metadata options kept)",
     })) {
       change.httpTokens = 'required';
     } else {
