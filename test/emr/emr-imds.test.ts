@@ -1,7 +1,9 @@
-import { Stack } from 'aws-cdk-lib';
+import { CfnResource, Stack } from 'aws-cdk-lib';
 import * as emr from 'aws-cdk-lib/aws-emr';
 import { EnforcementMode, Imdsv2RuleId } from '../../src';
+import { Imdsv2Validator } from '../../src/validation/imdsv2-validator';
 import { propsOf, synth } from '../aspects/helpers';
+import { newApp, stackOf, synthTemplatePaths } from '../templates/fixtures';
 
 const SC = 'AWS::EMR::SecurityConfiguration';
 const CLUSTER = 'AWS::EMR::Cluster';
@@ -101,5 +103,29 @@ describe('AWS::EMR::Cluster', () => {
   test('GIVEN a security configuration named by a literal THEN Imdsv2-Unverifiable', () => {
     const r = synth((s) => { cluster(s, 'shared-sc'); }, { mode: EnforcementMode.REPORT });
     expect(entry(r, CLUSTER)?.ruleIds).toEqual([Imdsv2RuleId.UNVERIFIABLE]);
+  });
+});
+
+describe('Imdsv2Validator over EMR and Karpenter resources (the check-only front doors)', () => {
+  test('GIVEN an EMR cluster without a security configuration and an open EC2NodeClass manifest THEN error violations for both, the replacements as notes', () => {
+    // GIVEN
+    const app = newApp();
+    const stack = stackOf(app, 'S');
+    cluster(stack);
+    new CfnResource(stack, 'NodeClass', {
+      type: 'Custom::AWSCDK-EKS-KubernetesResource',
+      properties: { Manifest: JSON.stringify([{ apiVersion: 'karpenter.k8s.aws/v1', kind: 'EC2NodeClass', metadata: { name: 'gpu' }, spec: { metadataOptions: { httpTokens: 'optional' } } }]) },
+    });
+    // WHEN
+    const report = new Imdsv2Validator().validate({ templatePaths: synthTemplatePaths(app) });
+    // THEN
+    expect(report.success).toBe(false);
+    const seen = report.violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${v.severity} ${r.resourceLogicalId}`)).sort();
+    expect(seen).toEqual([
+      expect.stringMatching(/^Imdsv2-Replacement \S+ Cluster$/),
+      expect.stringMatching(/^Imdsv2-Replacement \S+ NodeClass$/),
+      'Imdsv2-TokensRequired error Cluster',
+      'Imdsv2-TokensRequired error NodeClass',
+    ]);
   });
 });
