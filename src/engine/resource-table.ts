@@ -10,6 +10,7 @@ import { ec2LaunchTemplate } from './adapters/ec2-launch-template';
 import { ec2SpotFleet } from './adapters/ec2-spot-fleet';
 import { eksHelmChart } from './adapters/eks-helm-chart';
 import { eksKubernetesManifest } from './adapters/eks-kubernetes-manifest';
+import { eksKubernetesPatch } from './adapters/eks-kubernetes-patch';
 import { eksNodegroup } from './adapters/eks-nodegroup';
 import { elasticBeanstalkConfigurationTemplate } from './adapters/elasticbeanstalk-configuration-template';
 import { elasticBeanstalkEnvironment } from './adapters/elasticbeanstalk-environment';
@@ -39,6 +40,7 @@ const TABLE = new Map<string, ResourceAdapter>([
   elasticBeanstalkEnvironment,
   elasticBeanstalkConfigurationTemplate,
   eksKubernetesManifest,
+  eksKubernetesPatch,
   eksHelmChart,
   emrSecurityConfiguration,
   emrCluster,

@@ -386,6 +386,8 @@ export const IMDS_FIELDS: Readonly<Record<string, RegExp>> = {
   'AWS::EMR::Cluster': /$^/,
   // The manifest is one JSON string: its text is edited (only with allowReplacement).
   'Custom::AWSCDK-EKS-KubernetesResource': /^Manifest$/,
+  // Never changed: a patch of a node class is reported only.
+  'Custom::AWSCDK-EKS-KubernetesPatch': /$^/,
   // Never changed: what a Helm chart renders cannot be read.
   'Custom::AWSCDK-EKS-HelmChart': /$^/,
 };

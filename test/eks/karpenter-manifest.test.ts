@@ -149,6 +149,22 @@ describe('Karpenter EC2NodeClass in aws-eks-v2 (Cluster.addManifest, KubernetesM
     expect(r.aspect.entries.filter((e) => e.resourceType === MANIFEST_TYPE)).toEqual([]);
   });
 
+  test('GIVEN a KubernetesPatch that sets a node class\'s httpTokens to optional THEN Imdsv2-TokensRequired; a patch of a Deployment is not IMDS-bearing', () => {
+    const r = synth(v2App((c, s) => {
+      new eksv2.KubernetesPatch(s, 'Reopen', {
+        cluster: c,
+        resourceName: 'ec2nodeclass/default',
+        applyPatch: { spec: { metadataOptions: { httpTokens: 'optional' } } },
+        restorePatch: { spec: { metadataOptions: { httpTokens: 'required' } } },
+        patchType: eksv2.PatchType.MERGE,
+      });
+      new eksv2.KubernetesPatch(s, 'Scale', { cluster: c, resourceName: 'deployment/web', applyPatch: { spec: { replicas: 3 } }, restorePatch: { spec: { replicas: 1 } } });
+    }), { mode: EnforcementMode.REPORT });
+    const patches = r.aspect.entries.filter((e) => e.resourceType === 'Custom::AWSCDK-EKS-KubernetesPatch');
+    expect(patches.map((e) => [e.path.includes('Reopen'), e.ruleIds])).toEqual([[true, [Imdsv2RuleId.TOKENS_REQUIRED]]]);
+    expect(r.warnings.some((w) => w.includes("the patch of 'ec2nodeclass/default' sets spec.metadataOptions.httpTokens to 'optional'"))).toBe(true);
+  });
+
   test('GIVEN a Helm chart of node classes THEN Imdsv2-Unverifiable; the Karpenter controller chart is not flagged', () => {
     const r = synth(v2App((c) => {
       c.addHelmChart('Karpenter', { chart: 'karpenter', repository: 'oci://public.ecr.aws/karpenter/karpenter', values: { settings: { clusterName: c.clusterName } } });

@@ -266,6 +266,10 @@ describe('renderedProperties(resource, only): the pruned render', () => {
       type: 'Custom::AWSCDK-EKS-KubernetesResource',
       properties: { Manifest: stack.toJsonString([{ apiVersion: 'karpenter.k8s.aws/v1', kind: 'EC2NodeClass', spec: { role: lt.ref } }]) },
     });
+    new CfnResource(stack, 'Patch', {
+      type: 'Custom::AWSCDK-EKS-KubernetesPatch',
+      properties: { ResourceName: 'ec2nodeclass/default', ApplyPatchJson: stack.toJsonString({ spec: { metadataOptions: { httpTokens: lt.ref } } }) },
+    });
     new CfnResource(stack, 'Chart', { type: 'Custom::AWSCDK-EKS-HelmChart', properties: { Chart: 'karpenter-nodeclass', Values: '{}' } });
 
     // WHEN
