@@ -50,6 +50,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
     '@aws-cdk/cloudformation-diff',
     'fast-check@^4',
     '@aws-sdk/client-ec2@^3',
+    // test/guardrails checks the tracer's SSM, CloudWatch Logs and S3 names against their API models.
+    '@aws-sdk/client-ssm@^3',
+    '@aws-sdk/client-cloudwatch-logs@^3',
+    '@aws-sdk/client-s3@^3',
     // test/cli checks the SARIF output against its JSON schema (draft-04, hence ajv 6).
     'ajv@^6',
     // test/bindings drives the library through the jsii runtime process, the one every

@@ -1,6 +1,7 @@
 import { decodeIfBase64 } from './base64-text';
 import { Json, PropertyPath, UNRESOLVED, Unresolved, arrayAt, isIntrinsic, isPlainObject, numberAt, stringAt, valueAt } from './json';
-import { Impact, MetadataChange, MetadataState, MovedIntoLaunchTemplate, Patch, ResourceView } from './model';
+import { Impact, MetadataChange, MetadataState, MovedIntoLaunchTemplate, Patch, ResourceLookup, ResourceView } from './model';
+import { Imdsv2RuleId } from './rule-id';
 
 /**
  * How the engine reads and patches one CloudFormation resource type.
@@ -54,8 +55,18 @@ export interface ResourceAdapter {
   isContainerHost(view: ResourceView): boolean;
   /** What pointing it at another launch template version does on deploy. */
   versionChangeImpact(view: ResourceView): Impact;
-  /** Problems specific to the type that the common rules do not see. */
-  extraProblems?(view: ResourceView): TypeProblem[];
+  /**
+   * Problems specific to the type that the common rules do not see. `lookup` finds what a
+   * reference in it points at (an EMR cluster's security configuration).
+   */
+  extraProblems?(view: ResourceView, lookup: ResourceLookup): TypeProblem[];
+  /**
+   * False when this resource, of a type that can launch EC2 instances, launches none as
+   * written (a Kubernetes manifest that holds no Karpenter EC2NodeClass, a Helm chart that
+   * mentions none): the engine then gives it no verdict, so it is neither counted nor
+   * reported. Absent: every resource of the type launches instances.
+   */
+  launchesInstances?(view: ResourceView): boolean;
   /**
    * The physical name the resource is given, when one is set (LaunchConfigurationName,
    * NodegroupName …). CloudFormation cannot replace a resource with a custom name (it
@@ -142,9 +153,36 @@ export interface SettingsCarrier {
    * front door tells a hop-limit patch from a tokens patch (the CLI's finding location).
    */
   readonly hopLimitKey?: string;
+  /**
+   * How writing them replaces what runs, for messages, when `changeImpact` is a
+   * replacement: such a change is applied only when the policy allows replacement
+   * (otherwise Imdsv2-Replacement), e.g. 'Karpenter sees the EC2NodeClass drift and replaces its nodes'.
+   */
+  readonly replacedHow?: string;
+  /**
+   * True when a hop limit below containerHopLimit on a container host is the launcher's own
+   * documented choice to keep pods off IMDS (Karpenter v1 defaults to 1): only a limit above
+   * containerHopLimit is then outside policy. Without it a container host gets exactly
+   * containerHopLimit.
+   */
+  readonly acceptsLowerHopLimit?: boolean;
+  /** The fix of an Imdsv2-TokensRequired finding, in the resource's own words (default: HttpTokens). */
+  readonly tokensRemedy?: string;
   read(view: ResourceView): MetadataState;
   /** True when the settings object itself is an intrinsic: nothing can be merged into it. */
   isOpaque(view: ResourceView): boolean;
+  /**
+   * Where in the resource the settings a finding is about are, prefixed to its problem, for
+   * a resource that keeps several sets (a manifest's EC2NodeClasses): `field` says which.
+   */
+  where?(view: ResourceView, field: 'tokens' | 'hop'): string | undefined;
+  /** What an opaque resource's finding says (default: a parameter or Fn::If). */
+  opaqueProblem?(view: ResourceView): string;
+  /**
+   * Why the change cannot be written here although it is known, or undefined when it can
+   * (a manifest that copies a reference into another stack's resource would break it).
+   */
+  cannotWrite?(view: ResourceView, lookup: ResourceLookup): string | undefined;
   write(view: ResourceView, change: MetadataChange): Patch[];
 }
 
@@ -189,6 +227,11 @@ export interface MissingLaunchTemplate {
 export interface TypeProblem {
   readonly problem: string;
   readonly remedy: string;
+  /**
+   * The rule it breaks: Imdsv2-TokensRequired (the default), or Imdsv2-Unverifiable when
+   * what would tell cannot be read here (a Helm chart's rendered manifests).
+   */
+  readonly ruleId?: Imdsv2RuleId;
 }
 
 /** The usual shape: { HttpTokens, HttpPutResponseHopLimit, HttpEndpoint } at `base`. */

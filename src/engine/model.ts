@@ -49,6 +49,14 @@ export interface ResourceLookup {
    * expression only there.
    */
   templateIdOf?(view: ResourceView): string | undefined;
+  /**
+   * True when `logicalId` names a resource or parameter of the template `view` is written
+   * in, false when it does not (a reference into another stack, as written before the app
+   * is prepared), undefined when the front door cannot tell. A fix that copies a reference
+   * into a new value (a Kubernetes manifest's Fn::Join) is safe only for the former: a
+   * copied reference into another stack is no longer turned into an import.
+   */
+  definesLogicalId?(view: ResourceView, logicalId: string): boolean | undefined;
 }
 
 /** What the enforcement policy asks for. */

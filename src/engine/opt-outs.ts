@@ -72,10 +72,12 @@ class OptOutLookup implements ResourceLookup {
   // the engine behaves differently when a front door cannot tell.
   public readonly deploymentOf?: (view: ResourceView) => string | undefined;
   public readonly templateIdOf?: (view: ResourceView) => string | undefined;
+  public readonly definesLogicalId?: (view: ResourceView, logicalId: string) => boolean | undefined;
 
   public constructor(private readonly inner: ResourceLookup, private readonly optOuts: OptOuts) {
     if (inner.deploymentOf) this.deploymentOf = (view) => inner.deploymentOf!(view);
     if (inner.templateIdOf) this.templateIdOf = (view) => inner.templateIdOf!(view);
+    if (inner.definesLogicalId) this.definesLogicalId = (view, id) => inner.definesLogicalId!(view, id);
   }
 
   public resourceAt(from: ResourceView, path: PropertyPath): ResourceView | undefined {

@@ -33,6 +33,11 @@ export interface IndexedTemplate {
    */
   readonly isResource?: (logicalId: string) => boolean;
   /**
+   * Whether `logicalId` is a resource or a parameter of this template (see
+   * `ResourceLookup.definesLogicalId`). Absent: the index cannot tell.
+   */
+  readonly defines?: (logicalId: string) => boolean;
+  /**
    * For a nested template: its parent template, the logical id of the parent's
    * AWS::CloudFormation::Stack resource, and the values the parent passes for the parameters
    * this template declares.
@@ -142,6 +147,10 @@ export class ResourceIndex implements ResourceLookup {
 
   public deploymentOf(view: ResourceView): string {
     return this.templates.get(this.templateIdOf(view))!.deployment;
+  }
+
+  public definesLogicalId(view: ResourceView, logicalId: string): boolean | undefined {
+    return this.templates.get(this.templateIdOf(view))!.defines?.(logicalId);
   }
 
   /**
@@ -263,5 +272,10 @@ export abstract class IndexedResources implements ResourceLookup {
   /** The top-level stack that deploys `view` (a nested stack's parent, up the chain). */
   public deploymentOf(view: ResourceView): string {
     return this.index.deploymentOf(view);
+  }
+
+  /** Whether `logicalId` is a resource or parameter of `view`'s template, when the feeder tells. */
+  public definesLogicalId(view: ResourceView, logicalId: string): boolean | undefined {
+    return this.index.definesLogicalId(view, logicalId);
   }
 }

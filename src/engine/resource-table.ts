@@ -8,9 +8,14 @@ import { ec2Fleet } from './adapters/ec2-ec2-fleet';
 import { ec2Instance } from './adapters/ec2-instance';
 import { ec2LaunchTemplate } from './adapters/ec2-launch-template';
 import { ec2SpotFleet } from './adapters/ec2-spot-fleet';
+import { eksHelmChart } from './adapters/eks-helm-chart';
+import { eksKubernetesManifest } from './adapters/eks-kubernetes-manifest';
+import { eksKubernetesPatch } from './adapters/eks-kubernetes-patch';
 import { eksNodegroup } from './adapters/eks-nodegroup';
 import { elasticBeanstalkConfigurationTemplate } from './adapters/elasticbeanstalk-configuration-template';
 import { elasticBeanstalkEnvironment } from './adapters/elasticbeanstalk-environment';
+import { emrCluster } from './adapters/emr-cluster';
+import { emrSecurityConfiguration } from './adapters/emr-security-configuration';
 import { imageBuilderInfrastructureConfiguration } from './adapters/imagebuilder-infrastructure-configuration';
 import { sageMakerNotebookInstance } from './adapters/sagemaker-notebook-instance';
 
@@ -34,6 +39,11 @@ const TABLE = new Map<string, ResourceAdapter>([
   appStreamImageBuilder,
   elasticBeanstalkEnvironment,
   elasticBeanstalkConfigurationTemplate,
+  eksKubernetesManifest,
+  eksKubernetesPatch,
+  eksHelmChart,
+  emrSecurityConfiguration,
+  emrCluster,
 ].map((a) => [a.type, a]));
 
 export const RESOURCE_TABLE: ReadonlyMap<string, ResourceAdapter> = TABLE;

@@ -3,6 +3,7 @@ import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
+import { Imdsv2CallTracer } from './imdsv2-call-tracer';
 
 const NAMESPACE = 'AWS/EC2';
 const NO_TOKEN = 'MetadataNoToken';
@@ -194,6 +195,20 @@ export class Imdsv2Alarms extends Construct {
     const metric = (name: string) => this.metric(name, { AutoScalingGroupName: group.autoScalingGroupName });
     return this.addPair(this.idFor('Group', group), `Auto Scaling group ${group.node.path}`,
       metric(NO_TOKEN), metric(NO_TOKEN_REJECTED));
+  }
+
+  /**
+   * Add the widgets of an `Imdsv2CallTracer` to the dashboard: IMDSv1 calls traced per
+   * instance, the tracer's alarm, and its query of callers by process and parent chain.
+   *
+   * @param tracer the tracer
+   */
+  public addTracerWidgets(tracer: Imdsv2CallTracer): void {
+    if (this.dashboard === undefined) {
+      throw new Error(`Imdsv2Alarms ${this.node.path}: dashboard is false, expected a dashboard to add the widgets of `
+        + `${tracer.node.path} to`);
+    }
+    this.dashboard.addWidgets(...tracer.widgets());
   }
 
   private get period(): Duration {

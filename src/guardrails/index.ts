@@ -5,5 +5,6 @@ export * from './imdsv2-declarative-policy';
 export * from './imdsv2-alarms';
 export * from './imdsv2-config-rules';
 export * from './ami-imds-support';
+export * from './imdsv2-call-tracer';
 export * from './imdsv2-credential-delivery-detector';
 export * from './imdsv2-credential-guard';

@@ -1,4 +1,4 @@
-import { Aspects, CfnOutput, CfnResource, Stack } from 'aws-cdk-lib';
+import { Aspects, CfnElement, CfnOutput, CfnResource, Stack } from 'aws-cdk-lib';
 import { Instance, InstanceRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { cfnInitOf } from './instance-scripts';
@@ -100,7 +100,13 @@ export class AppResources extends IndexedResources {
     if (this.index.hasTemplate(stack.node.path)) return;
     let top = stack;
     while (top.nestedStackParent) top = top.nestedStackParent;
-    this.index.addTemplate({ id: stack.node.path, deployment: top.node.path });
+    let defined: ReadonlySet<string> | undefined;
+    this.index.addTemplate({
+      id: stack.node.path,
+      deployment: top.node.path,
+      // Worked out when first asked (a Kubernetes manifest with references, rarely): one walk of the stack.
+      defines: (logicalId) => (defined ??= logicalIdsOf(stack)).has(logicalId),
+    });
   }
 
   /**
@@ -194,6 +200,15 @@ function settledByRequireImdsv2Aspect(resource: CfnResource): string | undefined
     }
   }
   return undefined;
+}
+
+/** The logical ids of the resources and parameters `stack` itself writes (not its nested stacks'). */
+function logicalIdsOf(stack: Stack): ReadonlySet<string> {
+  const ids = new Set<string>();
+  for (const c of stack.node.findAll()) {
+    if (CfnElement.isCfnElement(c) && Stack.of(c) === stack) ids.add(stack.resolve(c.logicalId));
+  }
+  return ids;
 }
 
 /** The properties to render: the adapter's and the user-data rule's, once each. */

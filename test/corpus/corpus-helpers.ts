@@ -380,4 +380,14 @@ export const IMDS_FIELDS: Readonly<Record<string, RegExp>> = {
   // Only the DisableIMDSv1 option (its Value, or the whole option appended): checked by value in the test.
   'AWS::ElasticBeanstalk::Environment': /^OptionSettings\.\d+\.(Namespace|OptionName|Value)$/,
   'AWS::ElasticBeanstalk::ConfigurationTemplate': /^OptionSettings\.\d+\.(Namespace|OptionName|Value)$/,
+  // The document's IMDS fields (an object), or the document when it is a JSON string.
+  'AWS::EMR::SecurityConfiguration': /^SecurityConfiguration(\.InstanceMetadataServiceConfiguration\.(MinimumInstanceMetadataServiceVersion|HttpPutResponseHopLimit))?$/,
+  // Never changed: a cluster is only reported (a security configuration added replaces it).
+  'AWS::EMR::Cluster': /$^/,
+  // The manifest is one JSON string: its text is edited (only with allowReplacement).
+  'Custom::AWSCDK-EKS-KubernetesResource': /^Manifest$/,
+  // Never changed: a patch of a node class is reported only.
+  'Custom::AWSCDK-EKS-KubernetesPatch': /$^/,
+  // Never changed: what a Helm chart renders cannot be read.
+  'Custom::AWSCDK-EKS-HelmChart': /$^/,
 };

@@ -32,11 +32,17 @@ const NUMERIC = 1;
 const BOOLEAN = 2;
 const STRUCTURE = 3;
 const OPERATION = 9;
+/** Composite schemas `[kind, namespace, name, traits, …]`: a list's member, a map's key and value. */
+const LIST = 1;
+const MAP = 2;
+/** Flags on a simple schema number: a list of, or a map (string keys) of, that simple type. */
+const LIST_OF = 64;
+const MAP_OF = 128;
 
 type Schema = unknown;
 
 /** The client module that the handler would load for `service` (same normalization as the handler). */
-export function clientFor(service: string): { name: string; module: Record<string, unknown> } {
+export function clientFor(service: string): Client {
   const normalized = service.toLowerCase().replace(/^@aws-sdk\/client-/, '');
   const name = `@aws-sdk/client-${normalized}`;
   // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -64,8 +70,8 @@ function structure(schema: Schema): Structure | undefined {
 }
 
 /** The interface members (`Name?: Type`) that the client's type declarations give `shape`. */
-function declaredMemberTypes(shape: string): Map<string, string> {
-  const dir = path.join(path.dirname(require.resolve('@aws-sdk/client-ec2/package.json')), 'dist-types', 'models');
+function declaredMemberTypes(shape: string, clientName: string): Map<string, string> {
+  const dir = path.join(path.dirname(require.resolve(`${clientName}/package.json`)), 'dist-types', 'models');
   for (const file of fs.readdirSync(dir)) {
     const text = fs.readFileSync(path.join(dir, file), 'utf8');
     const start = text.indexOf(`export interface ${shape} {`);
@@ -78,8 +84,20 @@ function declaredMemberTypes(shape: string): Map<string, string> {
   return new Map();
 }
 
+interface Client { name: string; module: Record<string, unknown> }
+
+/** A list's or a map's element schema, or undefined when `s` is neither. */
+function collection(s: Schema): { kind: 'list' | 'map'; element: Schema } | undefined {
+  // Simple schemas are small numbers: MAP_OF + kind, LIST_OF + kind (kind < LIST_OF).
+  if (typeof s === 'number' && s >= MAP_OF) return { kind: 'map', element: s - MAP_OF };
+  if (typeof s === 'number' && s >= LIST_OF) return { kind: 'list', element: s - LIST_OF };
+  if (Array.isArray(s) && s[0] === LIST) return { kind: 'list', element: s[4] };
+  if (Array.isArray(s) && s[0] === MAP) return { kind: 'map', element: s[5] };
+  return undefined;
+}
+
 function checkValue(where: string, value: unknown, schema: Schema, enumName: string | undefined,
-  module: Record<string, unknown>, errors: string[]): void {
+  client: Client, errors: string[]): void {
   const s = deref(schema);
   const struct = structure(s);
   if (struct !== undefined) {
@@ -87,9 +105,21 @@ function checkValue(where: string, value: unknown, schema: Schema, enumName: str
       errors.push(`${where}: expected a structure ${struct.name}, got ${JSON.stringify(value)}`);
       return;
     }
-    checkStructure(where, value as Record<string, unknown>, struct, module, errors);
+    checkStructure(where, value as Record<string, unknown>, struct, client, errors);
     return;
   }
+  const elements = collection(s);
+  if (elements !== undefined) {
+    const isList = Array.isArray(value);
+    const isMap = typeof value === 'object' && value !== null && !isList;
+    if (elements.kind === 'list' ? !isList : !isMap) {
+      errors.push(`${where}: expected a ${elements.kind}, got ${JSON.stringify(value)}`);
+      return;
+    }
+    for (const [k, v] of Object.entries(value as object)) checkValue(`${where}[${k}]`, v, elements.element, undefined, client, errors);
+    return;
+  }
+  const module = client.module;
   const kind = s;
   const expected = kind === STRING ? 'string' : kind === NUMERIC ? 'number' : kind === BOOLEAN ? 'boolean' : undefined;
   if (expected === undefined) {
@@ -106,15 +136,15 @@ function checkValue(where: string, value: unknown, schema: Schema, enumName: str
 }
 
 function checkStructure(where: string, value: Record<string, unknown>, struct: Structure,
-  module: Record<string, unknown>, errors: string[]): void {
-  const types = declaredMemberTypes(struct.name);
+  client: Client, errors: string[]): void {
+  const types = declaredMemberTypes(struct.name, client.name);
   for (const [name, v] of Object.entries(value)) {
     const member = struct.members.get(name);
     if (member === undefined) {
       errors.push(`${where}.${name}: no member ${name} in ${struct.name} (members: ${[...struct.members.keys()].join(', ')})`);
       continue;
     }
-    checkValue(`${where}.${name}`, v, member, types.get(name), module, errors);
+    checkValue(`${where}.${name}`, v, member, types.get(name), client, errors);
   }
 }
 
@@ -125,7 +155,7 @@ function checkStructure(where: string, value: Record<string, unknown>, struct: S
  */
 export function checkSdkCall(call: SdkCall, responsePaths: string[] = []): string[] {
   const errors: string[] = [];
-  let client: { name: string; module: Record<string, unknown> };
+  let client: Client;
   try {
     client = clientFor(call.service);
   } catch {
@@ -141,7 +171,7 @@ export function checkSdkCall(call: SdkCall, responsePaths: string[] = []): strin
   const input = structure(operation[4]);
   const output = structure(operation[5]);
   if (input === undefined) return [...errors, `action ${call.action}: input is not a structure`];
-  checkStructure(`${call.action}`, call.parameters ?? {}, input, client.module, errors);
+  checkStructure(`${call.action}`, call.parameters ?? {}, input, client, errors);
 
   for (const p of [...(call.outputPaths ?? []), ...responsePaths]) {
     let current: Structure | undefined = output;

@@ -6,6 +6,7 @@ import * as batch from 'aws-cdk-lib/aws-batch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
 import * as elasticbeanstalk from 'aws-cdk-lib/aws-elasticbeanstalk';
+import * as emr from 'aws-cdk-lib/aws-emr';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as imagebuilder from 'aws-cdk-lib/aws-imagebuilder';
 import * as sagemaker from 'aws-cdk-lib/aws-sagemaker';
@@ -250,6 +251,26 @@ describe('renderedProperties(resource, only): the pruned render', () => {
       applicationName: 'a',
       optionSettings: [{ namespace: 'aws:autoscaling:launchconfiguration', optionName: 'DisableIMDSv1', value: 'true' }],
     });
+    const sc = new emr.CfnSecurityConfiguration(stack, 'EmrSc', {
+      securityConfiguration: { InstanceMetadataServiceConfiguration: { MinimumInstanceMetadataServiceVersion: 1, HttpPutResponseHopLimit: 2 } },
+    });
+    new emr.CfnCluster(stack, 'Emr', {
+      name: 'e',
+      jobFlowRole: 'EMR_EC2_DefaultRole',
+      serviceRole: 'EMR_DefaultRole',
+      instances: { masterInstanceGroup: { instanceCount: 1, instanceType: 'm5.xlarge' } },
+      securityConfiguration: sc.ref,
+    });
+    // aws-eks / aws-eks-v2 manifests and Helm charts are CfnResources of a custom type (no L1 class)
+    new CfnResource(stack, 'Manifest', {
+      type: 'Custom::AWSCDK-EKS-KubernetesResource',
+      properties: { Manifest: stack.toJsonString([{ apiVersion: 'karpenter.k8s.aws/v1', kind: 'EC2NodeClass', spec: { role: lt.ref } }]) },
+    });
+    new CfnResource(stack, 'Patch', {
+      type: 'Custom::AWSCDK-EKS-KubernetesPatch',
+      properties: { ResourceName: 'ec2nodeclass/default', ApplyPatchJson: stack.toJsonString({ spec: { metadataOptions: { httpTokens: lt.ref } } }) },
+    });
+    new CfnResource(stack, 'Chart', { type: 'Custom::AWSCDK-EKS-HelmChart', properties: { Chart: 'karpenter-nodeclass', Values: '{}' } });
 
     // WHEN
     const { pruned, whole } = bothRenders(stack);

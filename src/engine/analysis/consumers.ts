@@ -22,10 +22,10 @@ export function planConsumers(plans: PlanTable, links: SourceTable, lookup: Reso
     planConfiguration(plan, link, lookup);
     const hasSource = link.templates.length + link.missingTemplates.length > 0 || link.unresolvedTemplates;
     if (!hasSource && plan.adapter.withoutLaunchTemplate) planMissingTemplate(plan, lookup, policy);
-    for (const p of plan.adapter.extraProblems?.(plan.view) ?? []) {
+    for (const p of plan.adapter.extraProblems?.(plan.view, lookup) ?? []) {
       plan.compliantAsWritten = false;
       plan.openAfter = true;
-      report(plan, lookup, { ruleId: Rule.TOKENS_REQUIRED, fixable: false, problem: p.problem, remedy: p.remedy });
+      report(plan, lookup, { ruleId: p.ruleId ?? Rule.TOKENS_REQUIRED, fixable: false, problem: p.problem, remedy: p.remedy });
     }
   }
 }

@@ -33,6 +33,8 @@ function planContainerHop(
   lookup: ResourceLookup, policy: EnginePolicy,
 ): void {
   if (current === policy.containerHopLimit) return;
+  // A lower limit the launcher itself chose to keep pods off IMDS (Karpenter) is not widened.
+  if (current < policy.containerHopLimit && plan.adapter.settings?.acceptsLowerHopLimit) return;
   plan.compliantAsWritten = false;
   if (report(plan, lookup, {
     ruleId: Rule.HOP_LIMIT,

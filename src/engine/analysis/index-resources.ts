@@ -21,7 +21,8 @@ export function indexResources(views: readonly ResourceView[], lookup: ResourceL
   const templatesByName = new Map<string, ResourcePlan>();
   for (const view of views) {
     const adapter = adapterFor(view.type);
-    if (!adapter) continue;
+    // A resource of the type that launches nothing as written (a manifest of no EC2NodeClass).
+    if (!adapter || adapter.launchesInstances?.(view) === false) continue;
     if (view.compliantBecause) {
       settled.push(settledVerdict(view, view.compliantBecause));
       continue;

@@ -2,7 +2,7 @@ import { planHopLimit } from './hop-limit';
 import { PlanTable, ResourcePlan, SourceTable, report, withdrawFixes, worst } from './plan';
 import { SettingsCarrier } from '../adapter';
 import { UNRESOLVED, show } from '../json';
-import { EnginePolicy, MetadataChange, ResourceLookup } from '../model';
+import { EnginePolicy, Impact, MetadataChange, ResourceLookup } from '../model';
 import { Imdsv2RuleId as Rule } from '../rule-id';
 
 const UNVERIFIABLE_REMEDY = "write HttpTokens: 'required' literally, or acknowledge Imdsv2-Unverifiable with the reason it is safe";
@@ -39,7 +39,7 @@ function planOwnSettings(
     report(plan, lookup, {
       ruleId: Rule.UNVERIFIABLE,
       fixable: false,
-      problem: 'its IMDS settings are one value computed at deploy time (a parameter or Fn::If)',
+      problem: carrier.opaqueProblem?.(plan.view) ?? 'its IMDS settings are one value computed at deploy time (a parameter or Fn::If)',
       remedy: UNVERIFIABLE_REMEDY,
     });
     return;
@@ -61,7 +61,7 @@ function planOwnSettings(
       ruleId: Rule.TOKENS_REQUIRED,
       fixable: true,
       problem: `HttpTokens is ${show(state.httpTokens)}${state.httpTokens === undefined ? ' (the default depends on the AMI and the account)' : ''}, so IMDSv1 is reachable`,
-      remedy: "set HttpTokens to 'required' (other metadata options kept)",
+      remedy: carrier.tokensRemedy ?? "set HttpTokens to 'required' (other metadata options kept)",
     })) {
       change.httpTokens = 'required';
     } else {
@@ -69,7 +69,18 @@ function planOwnSettings(
     }
   }
   if (carrier.supportsHopLimit) planHopLimit(plan, state, container, change, deferToTemplate, lookup, policy);
+  nameWhere(plan, carrier);
   applyOwnChange(plan, carrier, change, lookup, policy);
+}
+
+/** Says where in the resource the settings are, for a carrier that keeps several (a manifest's node classes). */
+function nameWhere(plan: ResourcePlan, carrier: SettingsCarrier): void {
+  if (!carrier.where) return;
+  plan.findings = plan.findings.map((f) => {
+    const field = f.ruleId === Rule.TOKENS_REQUIRED ? 'tokens' : f.ruleId === Rule.HOP_LIMIT ? 'hop' : undefined;
+    const where = field ? carrier.where!(plan.view, field) : undefined;
+    return where ? { ...f, problem: `${where}: ${f.problem}` } : f;
+  });
 }
 
 /**
@@ -97,6 +108,24 @@ export function applyOwnChange(
       problem: `changing its metadata options replaces it, and CloudFormation cannot replace a resource with a custom name (${named.name}): the deploy would fail`,
       remedy: named.remedy,
     });
+    return;
+  }
+  if (carrier.changeImpact === Impact.REPLACEMENT && !policy.allowReplacement) {
+    withdrawFixes(plan);
+    plan.openAfter = true;
+    report(plan, lookup, {
+      ruleId: Rule.REPLACEMENT,
+      fixable: false,
+      problem: `changing its metadata options replaces what runs: ${carrier.replacedHow ?? 'the resource is replaced on deploy'}`,
+      remedy: 'make the change in code when replacing is acceptable, or set allowReplacement: true',
+    });
+    return;
+  }
+  const blocked = carrier.cannotWrite?.(plan.view, lookup);
+  if (blocked) {
+    // Known, but not writable here: the findings stay, as a person's to fix.
+    plan.findings = plan.findings.map((f) => ({ ...f, fixable: false, remedy: `${f.remedy} (not done automatically: ${blocked})` }));
+    plan.openAfter = true;
     return;
   }
   plan.patches.push(...carrier.write(plan.view, change));

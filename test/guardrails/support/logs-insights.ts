@@ -5,21 +5,34 @@
 // (awsdocs/amazon-cloudwatch-logs-user-guide, CWL_QuerySyntax.md): commands separated by
 // `|`; `fields a, b as alias` (aliases in fields, stats and sort); `parse field "glob" as
 // x, y` where each `*` of the glob captures text (a trailing `*` captures to the end, as
-// in the guide's `parse @message "* [*] *"` examples); `filter field = "text"`; `stats
-// count(*) as n, min(f) as a, max(f) as b by f1, f2`; `sort f desc|asc`; `limit n`.
+// in the guide's `parse @message "* [*] *"` examples); `parse field /regex/`, whose named
+// capturing groups become fields (an event the regex does not match gets none of them);
+// `filter field = "text"`; `filter ispresent(field)` ("Returns true if the field exists");
+// `stats count(*) as n, min(f) as a, max(f) as b by f1, f2`; `sort f desc|asc`; `limit n`.
 // Fields of JSON events are discovered by their dotted path; `@timestamp` is the event's
-// time. Anything else throws.
+// time, `@message` its text, `@logStream` its stream. A `|` inside a quoted string or a
+// /regex/ does not separate commands. Anything else throws.
+//
+// Regular expressions run as JavaScript RegExp. The guide shows regexes with named groups;
+// so that the two dialects cannot disagree silently, constructs whose meaning differs
+// between them or that the guide does not show (lookbehind, atomic groups, possessive
+// quantifiers, \p{…}, inline flags) are refused.
 
 type Row = Record<string, unknown>;
 
-/** One log event: its time (ms) and its JSON message. */
+/** One log event: its time (ms), its message (JSON, or text), and its log stream. */
 export interface LogEvent {
   readonly timestamp: number;
   readonly message: string;
+  readonly logStream?: string;
 }
+
+const HIDDEN = ['__event', '__raw'];
 
 function get(row: Row, field: string): unknown {
   if (field in row) return row[field];
+  const raw = row.__raw as Record<string, unknown>;
+  if (field in raw) return raw[field];
   let current: unknown = row.__event;
   for (const part of field.split('.')) {
     if (current === null || typeof current !== 'object') return undefined;
@@ -38,6 +51,40 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp(parts.map((p, i) => (i === 0 ? p : `${i === stars && p === '' ? '(.*)' : '(.*?)'}${p}`)).join(''));
 }
 
+const UNSUPPORTED_REGEX = [/\(\?<[=!]/, /\(\?>/, /[*+?}]\+/, /\\[pP]\{/, /\(\?[a-z]/];
+
+function insightsRegex(source: string): RegExp {
+  for (const re of UNSUPPORTED_REGEX) {
+    if (re.test(source)) throw new Error(`regex construct ${re} is not in the subset this test knows: ${source}`);
+  }
+  return new RegExp(source);
+}
+
+/** Split a query at the `|` between commands, not at one inside "…" or /…/. */
+function commands(query: string): string[] {
+  const out: string[] = [];
+  let current = '';
+  let quote: string | undefined;
+  for (let i = 0; i < query.length; i++) {
+    const c = query[i];
+    if (quote !== undefined) {
+      current += c;
+      if (c === '\\') current += query[++i] ?? '';
+      else if (c === quote) quote = undefined;
+    } else if (c === '"' || c === '/') {
+      quote = c;
+      current += c;
+    } else if (c === '|') {
+      out.push(current);
+      current = '';
+    } else {
+      current += c;
+    }
+  }
+  out.push(current);
+  return out.map(c => c.trim()).filter(c => c.length > 0);
+}
+
 function runCommand(rows: Row[], command: string): Row[] {
   let m: RegExpExecArray | null;
   if ((m = /^fields\s+(.+)$/s.exec(command))) {
@@ -53,9 +100,21 @@ function runCommand(rows: Row[], command: string): Row[] {
       return { ...row, ...Object.fromEntries(targets.map((t, i) => [t, found ? found[i + 1] : undefined])) };
     });
   }
+  if ((m = /^parse\s+(\S+)\s+\/(.*)\/$/s.exec(command))) {
+    const [, field, source] = m;
+    const re = insightsRegex(source);
+    return rows.map(row => {
+      const groups = re.exec(String(get(row, field) ?? ''))?.groups ?? {};
+      return { ...row, ...Object.fromEntries(Object.entries(groups).filter(([, v]) => v !== undefined)) };
+    });
+  }
   if ((m = /^filter\s+(\S+)\s*=\s*"([^"]*)"$/s.exec(command))) {
     const [, field, value] = m;
     return rows.filter(row => get(row, field) === value);
+  }
+  if ((m = /^filter\s+ispresent\((\S+)\)$/.exec(command))) {
+    const field = m[1];
+    return rows.filter(row => get(row, field) !== undefined && get(row, field) !== null);
   }
   if ((m = /^stats\s+(.+?)\s+by\s+(.+)$/s.exec(command))) {
     const aggregates = list(m[1]).map(spec => /^(count|min|max)\(([^)]*)\)\s+as\s+(\S+)$/.exec(spec)
@@ -67,7 +126,7 @@ function runCommand(rows: Row[], command: string): Row[] {
       groups.set(key, [...(groups.get(key) ?? []), row]);
     }
     return [...groups.values()].map(group => {
-      const out: Row = Object.fromEntries(keys.map(k => [k, get(group[0], k)]));
+      const out: Row = { __raw: {}, ...Object.fromEntries(keys.map(k => [k, get(group[0], k)])) };
       for (const [, fn, arg, alias] of aggregates) {
         const values = group.map(r => get(r, arg)).filter(v => v !== undefined) as number[];
         out[alias] = fn === 'count' ? (arg === '*' ? group.length : values.length) : (fn === 'min' ? Math.min(...values) : Math.max(...values));
@@ -84,9 +143,21 @@ function runCommand(rows: Row[], command: string): Row[] {
   throw new Error(`query command "${command}" is not in the subset this test knows`);
 }
 
+function jsonOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Run `query` over `events`; returns the result rows (without the internal event). */
 export function runLogsInsightsQuery(query: string, events: LogEvent[]): Row[] {
-  let rows: Row[] = events.map(e => ({ '@timestamp': e.timestamp, '__event': JSON.parse(e.message) }));
-  for (const command of query.split(/\n?\|\s*/).map(c => c.trim()).filter(c => c.length > 0)) rows = runCommand(rows, command);
-  return rows.map(({ __event, ...rest }) => rest);
+  let rows: Row[] = events.map(e => ({
+    '@timestamp': e.timestamp,
+    '__event': jsonOrUndefined(e.message),
+    '__raw': { '@message': e.message, '@logStream': e.logStream },
+  }));
+  for (const command of commands(query)) rows = runCommand(rows, command);
+  return rows.map(row => Object.fromEntries(Object.entries(row).filter(([k]) => !HIDDEN.includes(k))));
 }
