@@ -19,7 +19,7 @@ import { userDataFindings } from '../engine/user-data';
 import { annotationsOf, productStackPrefixOf } from '../private/annotations';
 import { AppResources } from '../private/app-resources';
 import { applyRequireImdsv2OfGroup } from '../private/builtin-imdsv2-aspects';
-import { withReferencesAsWritten } from '../private/render-resource';
+import { renderedProperties, withReferencesAsWritten } from '../private/render-resource';
 
 /**
  * Properties of `Imdsv2Aspect`.
@@ -109,6 +109,19 @@ const TAKEN = new WeakSet<IConstruct>();
 
 function isImdsBearing(c: IConstruct): c is CfnResource {
   return CfnResource.isCfnResource(c) && RESOURCE_TABLE.has(c.cfnResourceType);
+}
+
+/**
+ * An IMDS-bearing resource that may launch EC2 as written: a Kubernetes manifest of no
+ * Karpenter node class (every EKS cluster has some) does not, so a Stage that holds only
+ * such manifests needs no aspect. Rendered only for types whose adapter can say so.
+ */
+function mayLaunchInstances(c: IConstruct): boolean {
+  if (!isImdsBearing(c)) return false;
+  const adapter = RESOURCE_TABLE.get(c.cfnResourceType)!;
+  if (!adapter.launchesInstances) return true;
+  const properties = renderedProperties(c, adapter.properties);
+  return adapter.launchesInstances({ key: c.node.path, logicalId: c.node.id, type: c.cfnResourceType, properties, path: c.node.path });
 }
 
 /** The context key that turns `annotateFixes` on for a whole app. */
@@ -263,7 +276,7 @@ export class Imdsv2Aspect implements IAspect {
    */
   private requireReach(node: IConstruct, nestedStages: readonly Stage[]): void {
     if (nestedStages.length === 0) return;
-    const missed = stagesNotReached(nestedStages, isImdsBearing, (c) => TAKEN.has(c));
+    const missed = stagesNotReached(nestedStages, mayLaunchInstances, (c) => TAKEN.has(c));
     if (missed.length === 0) return;
     throw new Error(`Imdsv2Aspect on '${node.node.path || '(app)'}' cannot reach Stage ${missed.map((s) => `'${s.node.path}'`).join(', ')}: `
       + 'aws-cdk-lib synthesizes a nested Stage before the aspects of the scopes above it run (and CDK Pipelines\' addStage() '

@@ -268,6 +268,7 @@ function loadAssembly(loaded: Loaded, dir: string): void {
 export function loadAssemblyTemplates(templatePaths: readonly string[]): TemplateFile[] {
   const loaded = new Loaded();
   const byDir = new Map<string, Map<string, AssemblyStack>>();
+  const assets: AssemblyAsset[] = [];
   for (const templatePath of templatePaths) {
     const absolute = path.resolve(templatePath);
     const dir = path.dirname(absolute);
@@ -275,13 +276,18 @@ export function loadAssemblyTemplates(templatePaths: readonly string[]): Templat
     if (!stacks) {
       stacks = new Map();
       if (fs.existsSync(path.join(dir, 'manifest.json'))) {
-        for (const s of readAssembly(dir, false).stacks) stacks.set(s.templateFile, s);
+        const assembly = readAssembly(dir, false);
+        for (const s of assembly.stacks) stacks.set(s.templateFile, s);
+        assets.push(...assembly.assets);
       }
       byDir.set(dir, stacks);
     }
     const stack = stacks.get(absolute);
     loaded.add(absolute, { stackName: stack?.stackName, assembly: stack?.metadata });
   }
+  // Product stacks and CloudFormationTemplate.fromAsset files are no stacks of the assembly:
+  // CDK does not pass them, but they deploy EC2 too (through Service Catalog).
+  for (const asset of assets) loaded.add(asset.file, { stackName: asset.stackName, asset: { displayName: asset.displayName } }, 'asset');
   const error = loaded.problems.find((p) => p.kind === 'error');
   if (error) throw new TemplateLoadError(error.message);
   return loaded.all();
@@ -439,7 +445,7 @@ function readAssembly(dir: string, nested = true): { stacks: AssemblyStack[]; as
       const inner = readAssembly(path.resolve(dir, artifact.properties.directoryName));
       stacks.push(...inner.stacks);
       assets.push(...inner.assets);
-    } else if (nested && artifact?.type === 'cdk:asset-manifest' && typeof artifact.properties?.file === 'string') {
+    } else if (artifact?.type === 'cdk:asset-manifest' && typeof artifact.properties?.file === 'string') {
       const publisher = artifacts.find(([, a]) => a?.type === 'aws:cloudformation:stack' && Array.isArray(a.dependencies) && a.dependencies.includes(id));
       const stackName = publisher ? stackNameOf(publisher[0], publisher[1]) : undefined;
       assets.push(...fileAssets(path.resolve(dir, artifact.properties.file), stackName));

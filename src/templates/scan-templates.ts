@@ -92,7 +92,8 @@ export function scanTemplates(templates: readonly TemplateFile[], policy: ScanPo
   if (policy.rules.has(Imdsv2RuleId.UNVERIFIABLE)) {
     for (const t of templates) findings.push(...includeFindings(t), ...unexpandedFindings(t));
   }
-  return { templates, resources: resources.views.length, findings, acknowledged };
+  // One verdict per resource that may launch EC2: a Kubernetes manifest of no node class has none.
+  return { templates, resources: verdicts.length, findings, acknowledged };
 }
 
 const INCLUDE = 'AWS::Include';

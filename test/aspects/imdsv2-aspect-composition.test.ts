@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, AspectPriority, Aspects, IAspect, Stack, Stage } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { EnforcementMode, Imdsv2Aspect, Imdsv2AspectProps } from '../../src';
@@ -85,6 +85,25 @@ describe('Stages (every CDK Pipelines app)', () => {
     Aspects.of(app).add(new Imdsv2Aspect(), { priority: AspectPriority.MUTATING });
 
     expect(() => app.synth()).not.toThrow();
+  });
+
+  test('GIVEN a Stage whose only IMDS-typed resources are Kubernetes manifests of no node class WHEN the aspect is on the App only THEN synthesis succeeds; one with a node class fails', () => {
+    function manifest(stack: Stack, kind: string): CfnResource {
+      const spec = kind === 'EC2NodeClass' ? { metadataOptions: { httpTokens: 'optional' } } : { replicas: 1 };
+      return new CfnResource(stack, kind, {
+        type: 'Custom::AWSCDK-EKS-KubernetesResource',
+        properties: { ServiceToken: 'arn:aws:lambda:eu-west-1:111111111111:function:kubectl', ClusterName: 'c', Manifest: JSON.stringify([{ apiVersion: kind === 'EC2NodeClass' ? 'karpenter.k8s.aws/v1' : 'apps/v1', kind, metadata: { name: 'x' }, spec }]) },
+      });
+    }
+    const quiet = newApp();
+    manifest(new Stack(new Stage(quiet, 'Apps'), 'Deployments', { env: ENV }), 'Deployment');
+    Aspects.of(quiet).add(new Imdsv2Aspect(), { priority: AspectPriority.MUTATING });
+    expect(() => quiet.synth()).not.toThrow();
+
+    const karpenter = newApp();
+    manifest(new Stack(new Stage(karpenter, 'Nodes'), 'Classes', { env: ENV }), 'EC2NodeClass');
+    Aspects.of(karpenter).add(new Imdsv2Aspect(), { priority: AspectPriority.MUTATING });
+    expect(() => karpenter.synth()).toThrow(/cannot reach Stage 'Nodes'/);
   });
 });
 

@@ -270,4 +270,19 @@ describe('cdk-imdsv2 scan over a synthesized app with a Karpenter node class', (
     expect(stdout).toMatch(new RegExp(`Imdsv2-TokensRequired\\s+error\\s+\\S*#\\S+\\s+${MANIFEST_TYPE}`));
     expect(stdout).toContain("HttpTokens is 'optional'");
   });
+
+  test('GIVEN manifests of no node class (a Deployment) THEN they are not counted as IMDS-bearing resources checked', async () => {
+    async function checked(withDeployment: boolean): Promise<number> {
+      const outdir = tempDir({});
+      const app = new App({ outdir });
+      const stack = new Stack(app, 'Stack', { env: ENV });
+      const cluster = eksCluster(stack, vpcOf(stack));
+      if (withDeployment) cluster.addManifest('App', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2 } });
+      app.synth();
+      let stdout = '';
+      await main(['scan', '--format', 'json', outdir], { stdout: (t) => { stdout += t; }, stderr: () => undefined });
+      return JSON.parse(stdout).resourcesChecked;
+    }
+    expect(await checked(true)).toBe(await checked(false));
+  });
 });

@@ -2,6 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { App, AspectPriority, Aspects, CfnResource, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
+import { Construct } from 'constructs';
 import { EnforcementMode, Imdsv2Aspect, Imdsv2RuleId } from '../../src';
 import { Imdsv2Validator, Imdsv2ValidatorProps } from '../../src/validation/imdsv2-validator';
 import { newApp, stackOf, synthTemplatePaths, tempDir, template } from '../templates/fixtures';
@@ -209,5 +212,55 @@ describe('Imdsv2Validator', () => {
     const plugin = new Imdsv2Validator({ rules: [Imdsv2RuleId.TOKENS_REQUIRED] });
     expect(plugin.name).toBe('Imdsv2Validator');
     expect(plugin.ruleIds).toEqual(['Imdsv2-TokensRequired']);
+  });
+});
+
+describe('Imdsv2Validator on Service Catalog products (issue #17 item 6)', () => {
+  /** A product stack with an IMDSv1 instance, written with the L2 a user would write. */
+  class WebProduct extends servicecatalog.ProductStack {
+    public constructor(scope: Construct, id: string) {
+      super(scope, id);
+      new ec2.Instance(this, 'Web', {
+        vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-1'] }),
+        instanceType: new ec2.InstanceType('t3.micro'),
+        machineImage: AMI,
+      });
+    }
+  }
+
+  test('GIVEN a product from a ProductStack and one from a template file asset THEN the validator reports the IMDSv1 instance in each (CDK passes neither template)', () => {
+    // GIVEN
+    const sources = tempDir({ 'product.json': { Resources: { FromFile: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1', MetadataOptions: { HttpTokens: 'optional' } } } } } });
+    const app = newApp();
+    const portfolio = stackOf(app, 'Portfolio');
+    new servicecatalog.CloudFormationProduct(portfolio, 'Product', {
+      productName: 'web',
+      owner: 'platform',
+      productVersions: [
+        { productVersionName: 'v1', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(new WebProduct(portfolio, 'WebProduct')) },
+        { productVersionName: 'v2', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(path.join(sources, 'product.json')) },
+      ],
+    });
+    // WHEN
+    const report = validate(app);
+    // THEN
+    expect(report.success).toBe(false);
+    const open = report.violations.filter((v) => v.ruleName === 'Imdsv2-TokensRequired').flatMap((v) => v.violatingResources);
+    expect(open.map((r) => [r.resourceLogicalId, path.basename(r.templatePath ?? '')]).sort()).toEqual([
+      ['FromFile', expect.stringMatching(/^asset\.[0-9a-f]+\.json$/)],
+      [expect.stringMatching(/^Web[0-9A-F]{8}$/), expect.stringMatching(/\.product\.template\.json$/)],
+    ]);
+  });
+
+  test('GIVEN a Lambda function (a file asset that is no template) THEN the validator passes it by', () => {
+    // GIVEN
+    const app = newApp();
+    const stack = stackOf(app, 'S');
+    const code = tempDir({ 'index.js': 'exports.handler = async () => {};\n' });
+    new lambda.Function(stack, 'Fn', { runtime: lambda.Runtime.NODEJS_20_X, handler: 'index.handler', code: lambda.Code.fromAsset(code) });
+    // WHEN
+    const report = validate(app);
+    // THEN
+    expect(report.success).toBe(true);
   });
 });
