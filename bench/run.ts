@@ -12,7 +12,7 @@
  * too, so thousands of open findings) is measured at --mixed-n with --mixed-variants, next to
  * aws-cdk-lib's report floor.
  *
- *   npm run bench -- [--n 1000,3000,6000] [--runs 4] [--layouts one-stack,stacks]
+ *   npm run bench -- [--n 1000,3000,6000] [--runs 3] [--layouts one-stack,stacks]
  *                    [--variants plain,ours-aspect-rewrite,ours-aspect-validator,ours-all]
  *                    [--mixed-n 6000] [--mixed-runs 3] [--mixed-variants plain,report-floor,ours-all] [--no-mixed]
  *                    [--load-runs 10] [--scan-runs 5] [--no-scan] [--path-metadata]
@@ -21,7 +21,7 @@
  * --write writes BENCHMARKS.md (the method, each goal of issue #20 met or missed with its
  * number, the tables). --quick is --n 1000,3000 --runs 2 --layouts one-stack --mixed-n 3000
  * --mixed-runs 1 --load-runs 5 --scan-runs 1 (about 3 minutes on 2 idle cores, against about
- * 14 for the default). --path-metadata makes the apps as `cdk synth` does, with
+ * 11 for the default, estimated). --path-metadata makes the apps as `cdk synth` does, with
  * `aws:cdk:path` in every resource's Metadata; without it they are made as `new App()` makes them.
  */
 import { spawnSync } from 'child_process';
@@ -90,7 +90,7 @@ function parseArgs(argv: string[]): Options {
   const plans: Plan[] = [{
     app: 'fixable',
     ns: numbers('n', quick ? '1000,3000' : '1000,3000,6000'),
-    runs: Number(get('runs') ?? (quick ? 2 : 4)),
+    runs: Number(get('runs') ?? (quick ? 2 : 3)),
     layouts,
     variants: variantsOf('variants', 'plain,ours-aspect-rewrite,ours-aspect-validator,ours-all'),
   }];
