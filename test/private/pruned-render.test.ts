@@ -147,6 +147,25 @@ describe('renderedProperties(resource, only): the pruned render', () => {
     expect(JSON.stringify(pruned['S/L2/Resource'])).toContain('"HttpTokens":"required"');
   });
 
+  test('GIVEN overrides of read properties (the aspect\'s own fixes) THEN the resource is not rendered whole', () => {
+    // GIVEN what REWRITE leaves on each resource it fixed: overrides of MetadataOptions
+    const { stack } = stackWithVpc();
+    const l2 = new ec2.LaunchTemplate(stack, 'L2', { machineImage: ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-1' }) });
+    const cfn = l2.node.defaultChild as CfnResource;
+    cfn.addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpTokens', 'required');
+    cfn.addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit', 2);
+    const whole = jest.spyOn(CfnResource.prototype as any, '_toCloudFormation');
+
+    // WHEN
+    const pruned = renderedProperties(cfn, readBy(cfn), fieldsOf(cfn));
+
+    // THEN the pruned render merged them: no whole render (the costly one) was needed
+    expect(whole).not.toHaveBeenCalled();
+    whole.mockRestore();
+    expect(pruned).toEqual(pickRead(cfn, renderedProperties(cfn)));
+    expect(JSON.stringify(pruned)).toContain('"HttpTokens":"required"');
+  });
+
   test('GIVEN tokens in place of props and a plain CfnResource THEN it equals the whole render', () => {
     // GIVEN a typed prop that is a token (what it produces is converted like the prop itself),
     // a token inside a struct, and an untyped CfnResource (its props are CloudFormation already)
