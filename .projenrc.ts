@@ -96,6 +96,11 @@ project.tasks.addEnvironment('JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION', '2
 
 // (UpdateSnapshot.NEVER gives us `test:update`, the one task that re-records snapshots.)
 
+// jsii needs src/index.ts to export everything statically; the compiled index is then
+// rewritten into lazy getters (as aws-cdk-lib's is), so that `require('cdk-imdsv2')` loads
+// cdk-nag only for Imdsv2Checks and the guardrails' modules only when used (issue #20).
+project.compileTask.exec('node build-tools/lazy-index.js lib');
+
 // --- README examples: compiled in strict mode, a broken example fails the build ----
 const rosetta = project.addTask('rosetta:extract', {
   description: 'Compile and translate the README and docstring examples (strict)',

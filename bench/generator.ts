@@ -26,6 +26,19 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 /** How the units are spread over stacks. */
 export type Layout = 'one-stack' | 'stacks';
 
+/**
+ * Which units the app rotates through:
+ * - `fixable`: kinds 0-3 only (instances, L2 launch templates, groups on their own launch
+ *   template, raw IMDSv1 launch templates), every one of which REWRITE fixes in place, so
+ *   that what the variants cost beyond plain synth is our own cost, not the report of what
+ *   is left open: the headline;
+ * - `mixed`: all five kinds, node groups too (REWRITE leaves each node group open, as it
+ *   would replace it), so the plugins report thousands of findings: aws-cdk-lib's report
+ *   floor (`report-floor` variant) is measured beside it.
+ */
+export type AppKind = 'fixable' | 'mixed';
+export const APP_KINDS: readonly AppKind[] = ['fixable', 'mixed'];
+
 /** Units per stack in the `stacks` layout (about 250 CloudFormation resources a stack). */
 export const UNITS_PER_STACK = 100;
 
@@ -64,19 +77,20 @@ export function newApp(outdir: string): App {
 }
 
 /** Add `n` units to `app`, spread over stacks by `layout`. Returns the stacks. */
-export function generate(app: App, n: number, layout: Layout): Stack[] {
+export function generate(app: App, n: number, layout: Layout, kind: AppKind = 'mixed'): Stack[] {
   const count = stackCount(n, layout);
   const stacks: Stack[] = [];
   let made = 0;
   for (let s = 0; s < count; s++) {
     const units = Math.floor(n / count) + (s < n % count ? 1 : 0);
-    stacks.push(fillStack(new Stack(app, `Bench${s}`, { env: ENV }), made, units));
+    stacks.push(fillStack(new Stack(app, `Bench${s}`, { env: ENV }), made, units, kind === 'fixable' ? KINDS.length - 1 : KINDS.length));
     made += units;
   }
   return stacks;
 }
 
-function fillStack(stack: Stack, first: number, units: number): Stack {
+/** `kinds`: how many of KINDS to rotate through (4 leaves the node groups out). */
+function fillStack(stack: Stack, first: number, units: number, kinds: number): Stack {
   const vpc = ec2.Vpc.fromVpcAttributes(stack, 'Vpc', {
     vpcId: 'vpc-0123456789abcdef0',
     availabilityZones: ['us-east-1a', 'us-east-1b'],
@@ -85,11 +99,12 @@ function fillStack(stack: Stack, first: number, units: number): Stack {
   });
   const securityGroup = new ec2.SecurityGroup(stack, 'Sg', { vpc });
   const role = new iam.Role(stack, 'InstanceRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
-  const nodeRole = new iam.Role(stack, 'NodeRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') });
-  const cluster = eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'bench', vpc });
+  const withNodegroups = kinds === KINDS.length;
+  const nodeRole = withNodegroups ? new iam.Role(stack, 'NodeRole', { assumedBy: new iam.ServicePrincipal('ec2.amazonaws.com') }) : undefined;
+  const cluster = withNodegroups ? eks.Cluster.fromClusterAttributes(stack, 'Cluster', { clusterName: 'bench', vpc }) : undefined;
   for (let i = first; i < first + units; i++) {
     const id = `U${i}`;
-    switch (i % KINDS.length) {
+    switch (i % kinds) {
       case 0:
         new ec2.Instance(stack, id, { vpc, securityGroup, role, machineImage: AMI, instanceType: INSTANCE_TYPE });
         break;
@@ -113,7 +128,7 @@ function fillStack(stack: Stack, first: number, units: number): Stack {
         });
         break;
       default:
-        new eks.Nodegroup(stack, id, { cluster, nodeRole, minSize: 1, maxSize: 2 });
+        new eks.Nodegroup(stack, id, { cluster: cluster!, nodeRole: nodeRole!, minSize: 1, maxSize: 2 });
     }
   }
   return stack;

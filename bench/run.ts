@@ -1,24 +1,37 @@
 /**
- * `npm run bench`: synth time and peak memory of every variant (bench/variants.ts) on
- * generated apps (bench/generator.ts), each measurement in a fresh process, variants
- * interleaved round-robin within each repetition; then `cdk-imdsv2 scan` against
- * cfn-guard on the corpus templates. bench/ and src/ are transpiled once at the start.
+ * `npm run bench`: synth time and peak memory of our front doors against plain synth on
+ * generated apps (bench/generator.ts, variants in bench/variants.ts), each measurement in a
+ * fresh process, variants interleaved round-robin within each repetition (ratios are the
+ * median of each repetition's ratio to the plain run next to it); the load cost of the
+ * package (bench/load.ts); then `cdk-imdsv2 scan` against cfn-guard on the corpus templates.
+ * bench/ and src/ are transpiled once at the start; the load cost uses lib/ (compiled when
+ * older than src/).
  *
- *   npm run bench -- [--n 100,1000,3000,6000] [--runs 5] [--layouts one-stack,stacks]
- *                    [--variants plain,ours-all,...] [--big-runs 3] [--quick]
- *                    [--scan-runs 5] [--no-scan] [--path-metadata] [--out bench/results/latest.json]
+ * Two apps: the headline is the `fixable` app (every unit one REWRITE fixes in place: what
+ * remains is our own cost), measured at --n with --variants; the `mixed` app (node groups
+ * too, so thousands of open findings) is measured at --mixed-n with --mixed-variants, next to
+ * aws-cdk-lib's report floor.
  *
- * --path-metadata makes the apps as `cdk synth` does, with `aws:cdk:path` in every
- * resource's Metadata (the CLI's default); without it they are made as `new App()` makes them.
- * --quick is --n 100,1000 --runs 1 --scan-runs 1 (to check the bench, and to estimate a
- * full run). --big-runs sets the repetitions at the largest N only.
+ *   npm run bench -- [--n 1000,3000,6000] [--runs 3] [--layouts one-stack,stacks]
+ *                    [--variants plain,ours-aspect-rewrite,ours-aspect-validator,ours-all]
+ *                    [--mixed-n 6000] [--mixed-runs 3] [--mixed-variants plain,report-floor,ours-all] [--no-mixed]
+ *                    [--load-runs 10] [--scan-runs 5] [--no-scan] [--path-metadata]
+ *                    [--quick] [--write BENCHMARKS.md] [--out bench/results/latest.json]
+ *
+ * --write writes BENCHMARKS.md (the method, each goal of issue #20 met or missed with its
+ * number, the tables). --quick is --n 1000,3000 --runs 2 --layouts one-stack --mixed-n 3000
+ * --mixed-runs 1 --load-runs 5 --scan-runs 1 (about 3 minutes on 2 idle cores, against about
+ * 11 for the default, estimated). --path-metadata makes the apps as `cdk synth` does, with
+ * `aws:cdk:path` in every resource's Metadata; without it they are made as `new App()` makes them.
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
-import { Layout, PATH_METADATA_ENV } from './generator';
+import { AppKind, Layout, PATH_METADATA_ENV } from './generator';
+import { LOAD_MODES, LoadMode, LoadResult } from './load';
+import { benchmarksMd } from './report';
 import { median } from './stats';
 import { transpileOnce, walkFiles } from './transpile';
 import { VARIANTS, Variant } from './variants';
@@ -35,12 +48,19 @@ const GUARD_RULES = [
 ].map((r) => path.join(GUARD_PACKAGE, r));
 const CLI = path.join(ROOT, 'bin', 'cdk-imdsv2');
 
-interface Options {
+/** One app kind's measurements: which N, layouts, variants and repetitions. */
+export interface Plan {
+  readonly app: AppKind;
   readonly ns: number[];
   readonly runs: number;
-  readonly bigRuns: number;
   readonly layouts: Layout[];
   readonly variants: Variant[];
+}
+
+export interface Options {
+  readonly plans: Plan[];
+  readonly loadRuns: number;
+  readonly write?: string;
   readonly scanRuns: number;
   readonly scan: boolean;
   readonly pathMetadata: boolean;
@@ -54,19 +74,40 @@ function parseArgs(argv: string[]): Options {
   };
   const quick = argv.includes('--quick');
   const list = (text: string) => text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  const ns = list(get('n') ?? (quick ? '100,1000' : '100,1000,3000,6000')).map(Number);
-  const runs = Number(get('runs') ?? (quick ? 1 : 5));
-  const variants = list(get('variants') ?? VARIANTS.join(',')) as Variant[];
-  for (const v of variants) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`bench: unknown variant '${v}': expected one of ${VARIANTS.join(', ')}`);
-  const layouts = list(get('layouts') ?? 'one-stack,stacks') as Layout[];
+  const numbers = (name: string, fallback: string) => {
+    const ns = list(get(name) ?? fallback).map(Number);
+    if (ns.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`bench: --${name} must be positive integers, got '${get(name)}'`);
+    return ns;
+  };
+  const variantsOf = (name: string, fallback: string) => {
+    const variants = list(get(name) ?? fallback) as Variant[];
+    for (const v of variants) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`bench: unknown variant '${v}': expected one of ${VARIANTS.join(', ')}`);
+    if (!variants.includes('plain')) variants.unshift('plain'); // every ratio is to plain
+    return variants;
+  };
+  const layouts = list(get('layouts') ?? (quick ? 'one-stack' : 'one-stack,stacks')) as Layout[];
   for (const l of layouts) if (l !== 'one-stack' && l !== 'stacks') throw new Error(`bench: unknown layout '${l}': expected one-stack or stacks`);
-  if (ns.some((n) => !Number.isInteger(n) || n < 1)) throw new Error(`bench: --n must be positive integers, got '${get('n')}'`);
-  return {
-    ns,
-    runs,
-    variants,
+  const plans: Plan[] = [{
+    app: 'fixable',
+    ns: numbers('n', quick ? '1000,3000' : '1000,3000,6000'),
+    runs: Number(get('runs') ?? (quick ? 2 : 3)),
     layouts,
-    bigRuns: Number(get('big-runs') ?? runs),
+    variants: variantsOf('variants', 'plain,ours-aspect-rewrite,ours-aspect-validator,ours-all'),
+  }];
+  if (!argv.includes('--no-mixed')) {
+    plans.push({
+      app: 'mixed',
+      ns: numbers('mixed-n', quick ? '3000' : '6000'),
+      runs: Number(get('mixed-runs') ?? (quick ? 1 : 3)),
+      layouts: ['one-stack'],
+      variants: variantsOf('mixed-variants', 'plain,report-floor,ours-all'),
+    });
+  }
+  const write = get('write');
+  return {
+    plans,
+    loadRuns: Number(get('load-runs') ?? (quick ? 5 : 10)),
+    write: write === undefined ? undefined : path.resolve(write),
     scanRuns: Number(get('scan-runs') ?? (quick ? 1 : 5)),
     scan: !argv.includes('--no-scan'),
     pathMetadata: argv.includes('--path-metadata'),
@@ -92,6 +133,7 @@ function logLogSlope(points: Array<[number, number]>): number | undefined {
 // ---- synth measurements ------------------------------------------------------------------
 
 interface Cell {
+  readonly app: AppKind;
   readonly variant: Variant;
   readonly n: number;
   readonly layout: Layout;
@@ -102,13 +144,13 @@ interface Cell {
 
 const BUILD = path.join(RESULTS, 'build');
 
-function runWorker(variant: Variant, n: number, layout: Layout): { result: WorkerResult; processMs: number } {
+function runWorker(variant: Variant, n: number, layout: Layout, app: AppKind): { result: WorkerResult; processMs: number } {
   const out = path.join(RESULTS, `worker-${process.pid}.json`);
   const log = path.join(RESULTS, 'worker.log');
   fs.rmSync(out, { force: true });
   const fd = fs.openSync(log, 'w');
   const t0 = performance.now();
-  const run = spawnSync(process.execPath, [path.join(BUILD, 'bench', 'worker.js'), variant, String(n), layout, out], {
+  const run = spawnSync(process.execPath, [path.join(BUILD, 'bench', 'worker.js'), variant, String(n), layout, out, app], {
     cwd: ROOT,
     stdio: ['ignore', fd, fd],
     env: { ...process.env, CDK_VALIDATION: 'false' },
@@ -124,22 +166,20 @@ function runWorker(variant: Variant, n: number, layout: Layout): { result: Worke
   return { result, processMs };
 }
 
-function measureSynth(o: Options): Cell[] {
-  const cells: Cell[] = [];
-  const largest = Math.max(...o.ns);
-  for (const n of o.ns) {
-    for (const layout of o.layouts) {
-      const row = o.variants.map((variant) => ({ variant, n, layout, runs: [] as WorkerResult[], processMs: [] as number[] }));
-      const reps = n === largest ? o.bigRuns : o.runs;
+function measureSynth(plan: Plan, cells: Cell[]): void {
+  for (const n of plan.ns) {
+    for (const layout of plan.layouts) {
+      const row = plan.variants.map((variant) => ({ app: plan.app, variant, n, layout, runs: [] as WorkerResult[], processMs: [] as number[] }));
+      const reps = plan.runs;
       for (let rep = 0; rep < reps; rep++) {
         // round-robin, starting one further each repetition: background load hits all alike
         for (let k = 0; k < row.length; k++) {
           const cell = row[(k + rep) % row.length];
-          const { result, processMs } = runWorker(cell.variant, n, layout);
+          const { result, processMs } = runWorker(cell.variant, n, layout, plan.app);
           cell.runs.push(result);
           cell.processMs.push(processMs);
           const status = result.ok ? `${(result.totalMs / 1000).toFixed(2)} s, CPU ${(result.cpuMs / 1000).toFixed(2)} s, ${result.maxRssMb.toFixed(0)} MB` : `FAILED: ${result.error}`;
-          console.log(`  n=${n} ${layout} run ${rep + 1}/${reps} ${cell.variant}: ${status} (load ${os.loadavg()[0].toFixed(2)})`);
+          console.log(`  ${plan.app} n=${n} ${layout} run ${rep + 1}/${reps} ${cell.variant}: ${status} (load ${os.loadavg()[0].toFixed(2)})`);
         }
       }
       cells.push(...row);
@@ -147,10 +187,10 @@ function measureSynth(o: Options): Cell[] {
       fs.writeFileSync(path.join(RESULTS, 'partial.json'), JSON.stringify(cells));
     }
   }
-  return cells;
 }
 
-interface Summary {
+export interface Summary {
+  readonly app: AppKind;
   readonly variant: Variant;
   readonly n: number;
   readonly layout: Layout;
@@ -180,6 +220,7 @@ function summarise(cells: Cell[]): Summary[] {
     const times = ok.map((r) => r.totalMs);
     const first = ok[0] ?? c.runs[0];
     return {
+      app: c.app,
       variant: c.variant,
       n: c.n,
       layout: c.layout,
@@ -199,18 +240,29 @@ function summarise(cells: Cell[]): Summary[] {
       counts: first.counts,
     };
   });
-  return base.map((s) => {
-    const plain = base.find((p) => p.variant === 'plain' && p.n === s.n && p.layout === s.layout);
-    return plain ? {
+  return base.map((s, i) => {
+    const plainCell = cells.find((p) => p.variant === 'plain' && p.app === s.app && p.n === s.n && p.layout === s.layout);
+    if (!plainCell) return s;
+    // Each repetition's ratio to the plain run of the same repetition (run next to it, under
+    // the same background load), then the median of those ratios.
+    const paired = (pick: (r: WorkerResult) => number) => {
+      const ratios = cells[i].runs.map((r, k) => {
+        const p = plainCell.runs[k];
+        return r.ok && p?.ok ? pick(r) / pick(p) : NaN;
+      }).filter((x) => Number.isFinite(x));
+      return ratios.length ? median(ratios) : NaN;
+    };
+    return {
       ...s,
-      ratioToPlain: s.medianMs / plain.medianMs,
-      rssRatioToPlain: s.peakRssMb / plain.peakRssMb,
-      cpuRatioToPlain: s.medianCpuMs / plain.medianCpuMs,
-    } : s;
+      ratioToPlain: paired((r) => r.totalMs),
+      rssRatioToPlain: paired((r) => r.maxRssMb),
+      cpuRatioToPlain: paired((r) => r.cpuMs),
+    };
   });
 }
 
-interface Growth {
+export interface Growth {
+  readonly app: AppKind;
   readonly variant: Variant;
   readonly layout: Layout;
   /** (time at the largest N / time at the smallest N >= 1000) / (N ratio): 1 is linear. */
@@ -223,18 +275,20 @@ interface Growth {
 
 function growth(summaries: Summary[]): Growth[] {
   const out: Growth[] = [];
-  const keys = new Set(summaries.map((s) => `${s.variant}|${s.layout}`));
+  const keys = new Set(summaries.map((s) => `${s.app}|${s.variant}|${s.layout}`));
   for (const key of keys) {
-    const [variant, layout] = key.split('|') as [Variant, Layout];
+    const [app, variant, layout] = key.split('|') as [AppKind, Variant, Layout];
     // N = 100 is dominated by fixed costs (the first synth of a process): left out
-    const pts = summaries.filter((s) => s.variant === variant && s.layout === layout && s.ok && s.n >= 1000).sort((a, b) => a.n - b.n);
+    const pts = summaries.filter((s) => s.app === app && s.variant === variant && s.layout === layout && s.ok && s.n >= 1000)
+      .sort((a, b) => a.n - b.n);
     if (pts.length < 2) {
-      out.push({ variant, layout });
+      out.push({ app, variant, layout });
       continue;
     }
     const a = pts[0];
     const b = pts[pts.length - 1];
     out.push({
+      app,
       variant,
       layout,
       fromN: a.n,
@@ -248,7 +302,7 @@ function growth(summaries: Summary[]): Growth[] {
 
 // ---- cdk-imdsv2 scan against cfn-guard ---------------------------------------------------
 
-interface ScanComparison {
+export interface ScanComparison {
   readonly files: number;
   readonly runs: number;
   readonly cliMedianMs: number;
@@ -278,14 +332,56 @@ function corpusTemplates(): string[] {
   });
 }
 
-/** lib/ must be compiled from the current src/: the CLI is timed as users run it (plain node). */
+/**
+ * lib/ must be compiled from the current src/, as the package ships it (its index made lazy
+ * by the compile task): the CLI and the load cost are timed as users run them (plain node).
+ */
 function ensureCompiled(): void {
   const lib = path.join(ROOT, 'lib', 'cli', 'main.js');
+  const index = path.join(ROOT, 'lib', 'index.js');
   const newestSrc = Math.max(...walkFiles(path.join(ROOT, 'src')).map((f) => fs.statSync(f).mtimeMs));
-  if (fs.existsSync(lib) && fs.statSync(lib).mtimeMs >= newestSrc) return;
-  console.log('compiling src/ to lib/ (npx jsii) for the CLI timing');
-  const run = spawnSync('npx', ['jsii', '--silence-warnings=reserved-word'], { cwd: ROOT, stdio: 'inherit' });
-  if (run.status !== 0) throw new Error(`bench: npx jsii failed with ${run.status}`);
+  const lazy = fs.existsSync(index) && fs.readFileSync(index, 'utf8').includes('lazy index (build-tools/lazy-index.js)');
+  if (fs.existsSync(lib) && fs.statSync(lib).mtimeMs >= newestSrc && lazy) return;
+  console.log('compiling src/ to lib/ (npx projen compile: jsii, then the lazy index)');
+  const run = spawnSync('npx', ['projen', 'compile'], { cwd: ROOT, stdio: 'inherit' });
+  if (run.status !== 0) throw new Error(`bench: npx projen compile failed with ${run.status}`);
+}
+
+// ---- load cost ---------------------------------------------------------------------------
+
+export interface LoadComparison {
+  readonly runs: number;
+  /** Per mode, every run (in the order run: the modes interleaved). */
+  readonly results: Record<LoadMode, LoadResult[]>;
+  /** Median CPU ms per mode. */
+  readonly medianCpuMs: Record<LoadMode, number>;
+  /** Median over the repetitions of (mode's CPU - the app's CPU in the same repetition), ms. */
+  readonly addedCpuMs: Record<LoadMode, number>;
+}
+
+function measureLoad(runs: number): LoadComparison {
+  const out = path.join(RESULTS, `load-${process.pid}.json`);
+  const results = { app: [], aspect: [], checks: [] } as Record<LoadMode, LoadResult[]>;
+  for (let rep = 0; rep < runs; rep++) {
+    for (let k = 0; k < LOAD_MODES.length; k++) {
+      const mode = LOAD_MODES[(k + rep) % LOAD_MODES.length];
+      fs.rmSync(out, { force: true });
+      const run = spawnSync(process.execPath, [path.join(BUILD, 'bench', 'load.js'), mode, out], {
+        cwd: ROOT, encoding: 'utf8', env: { ...process.env, CDK_IMDSV2_BENCH_ROOT: ROOT },
+      });
+      if (run.status !== 0) throw new Error(`bench: load ${mode} exited with ${run.status}: ${run.stderr}`);
+      results[mode].push(JSON.parse(fs.readFileSync(out, 'utf8')) as LoadResult);
+    }
+    console.log(`  load run ${rep + 1}/${runs}: ${LOAD_MODES.map((m) => `${m} ${results[m][rep].cpuMs.toFixed(0)} ms`).join(', ')}`);
+  }
+  fs.rmSync(out, { force: true });
+  const medianCpuMs = {} as Record<LoadMode, number>;
+  const addedCpuMs = {} as Record<LoadMode, number>;
+  for (const mode of LOAD_MODES) {
+    medianCpuMs[mode] = median(results[mode].map((r) => r.cpuMs));
+    addedCpuMs[mode] = median(results[mode].map((r, i) => r.cpuMs - results.app[i].cpuMs));
+  }
+  return { runs, results, medianCpuMs, addedCpuMs };
 }
 
 function timeProcess(cmd: string, args: string[]): { ms: number; status: number | null; stdout: string } {
@@ -365,18 +461,19 @@ function countGuardFailures(stdout: string): number {
 const fmtS = (ms: number) => Number.isFinite(ms) ? (ms / 1000).toFixed(2) : 'n/a';
 const fmtX = (x: number | undefined) => x === undefined || !Number.isFinite(x) ? '' : `${x.toFixed(2)}x`;
 
-function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison | string, meta: Record<string, unknown>): string {
+export function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison | string, meta: Record<string, unknown>): string {
   const lines: string[] = [];
   lines.push(`Command: \`${meta.command}\``, '');
   lines.push(`Code: commit ${meta.commit}.`, '');
   lines.push(`Apps: ${meta.pathMetadata ? 'with path metadata (`aws:cdk:path` on every resource, as `cdk synth` makes them)' : 'without path metadata (as `new App()` makes them; `cdk synth` adds `aws:cdk:path` to every resource)'}.`, '');
   lines.push(`Machine: ${meta.cpus} (nproc ${meta.nproc}), ${meta.memoryGb} GB RAM, Node ${meta.node}, ${meta.platform}; load average at start ${meta.loadStart}, at end ${meta.loadEnd}; ${meta.date}; ${meta.durationMin} min in all.`, '');
-  lines.push('Time: building the app and `app.synth()` in a fresh process (module loading not included), median of the runs; min–max in brackets. Peak memory: the process\'s maxRSS (median). CPU: user + system time of the process over the same span (median), to tell a slower machine from a process kept waiting. Ratio: to plain synth at the same N and layout.', '');
-  for (const layout of new Set(summaries.map((s) => s.layout))) {
-    lines.push(`#### ${layout === 'one-stack' ? 'All units in one stack' : `Spread over stacks (${summaries.find((s) => s.layout === layout)?.stacks ?? '?'}+ stacks, 100 units a stack)`}`, '');
+  lines.push('Time: building the app and `app.synth()` in a fresh process (module loading not included), median of the runs; min–max in brackets. Peak memory: the process\'s maxRSS (median). CPU: user + system time of the process over the same span (median), to tell a slower machine from a process kept waiting. Ratios (x plain): the median over the repetitions of the ratio to the plain run of the same repetition (variants interleaved), at the same app, N and layout.', '');
+  for (const [app, layout] of [...new Set(summaries.map((s) => `${s.app}|${s.layout}`))].map((k) => k.split('|') as [AppKind, Layout])) {
+    const title = layout === 'one-stack' ? 'all units in one stack' : `spread over stacks (${summaries.find((s) => s.app === app && s.layout === layout)?.stacks ?? '?'}+ stacks, 100 units a stack)`;
+    lines.push(`#### ${app === 'fixable' ? 'Fully fixable app' : 'Mixed app (node groups left open)'}, ${title}`, '');
     lines.push('| variant | N | CFN resources | runs | time s (min–max) | x plain | CPU s | x plain | peak MB | x plain | found |');
     lines.push('|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---|');
-    for (const s of summaries.filter((x) => x.layout === layout)) {
+    for (const s of summaries.filter((x) => x.app === app && x.layout === layout)) {
       const found = [
         ...Object.entries(s.violations).map(([k, v]) => `${k} ${v}`),
         ...Object.entries(s.counts).filter(([k]) => k !== 'firstError').map(([k, v]) => `${k} ${v}`),
@@ -386,10 +483,10 @@ function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison 
     lines.push('');
   }
   lines.push('#### Growth with N', '');
-  lines.push('| variant | layout | time(N_max)/time(N_min) ÷ N_max/N_min | log-log slope (N ≥ 1000) |');
-  lines.push('|---|---|---:|---:|');
+  lines.push('| app | variant | layout | time(N_max)/time(N_min) ÷ N_max/N_min | log-log slope (N ≥ 1000) |');
+  lines.push('|---|---|---|---:|---:|');
   for (const g of growths.filter((x) => x.slope !== undefined)) {
-    lines.push(`| ${g.variant} | ${g.layout} | ${g.perUnitRatio === undefined ? '' : `${g.perUnitRatio.toFixed(2)} (N ${g.fromN} → ${g.toN})`} | ${g.slope === undefined ? '' : g.slope.toFixed(2)} |`);
+    lines.push(`| ${g.app} | ${g.variant} | ${g.layout} | ${g.perUnitRatio === undefined ? '' : `${g.perUnitRatio.toFixed(2)} (N ${g.fromN} → ${g.toN})`} | ${g.slope === undefined ? '' : g.slope.toFixed(2)} |`);
   }
   lines.push('');
   lines.push('#### `cdk-imdsv2 scan` against cfn-guard on the corpus', '');
@@ -406,13 +503,13 @@ function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison 
 }
 
 function printTable(summaries: Summary[], growths: Growth[]): void {
-  console.log('\nvariant                     layout     N      time s   x plain   CPU s   x plain  peak MB  x plain');
+  console.log('\napp     variant                     layout     N      time s   x plain   CPU s   x plain  peak MB  x plain');
   for (const s of summaries) {
-    console.log(`${s.variant.padEnd(27)} ${s.layout.padEnd(10)} ${String(s.n).padEnd(6)} ${fmtS(s.medianMs).padStart(7)}  ${fmtX(s.ratioToPlain).padStart(7)}  ${fmtS(s.medianCpuMs).padStart(6)}  ${fmtX(s.cpuRatioToPlain).padStart(7)}  ${s.peakRssMb.toFixed(0).padStart(7)}  ${fmtX(s.rssRatioToPlain).padStart(7)}${s.ok ? '' : `  FAILED: ${s.error}`}`);
+    console.log(`${s.app.padEnd(7)} ${s.variant.padEnd(27)} ${s.layout.padEnd(10)} ${String(s.n).padEnd(6)} ${fmtS(s.medianMs).padStart(7)}  ${fmtX(s.ratioToPlain).padStart(7)}  ${fmtS(s.medianCpuMs).padStart(6)}  ${fmtX(s.cpuRatioToPlain).padStart(7)}  ${s.peakRssMb.toFixed(0).padStart(7)}  ${fmtX(s.rssRatioToPlain).padStart(7)}${s.ok ? '' : `  FAILED: ${s.error}`}`);
   }
   console.log('\ngrowth (time ratio / N ratio, log-log slope):');
   for (const g of growths) {
-    if (g.slope !== undefined) console.log(`  ${g.variant.padEnd(27)} ${g.layout.padEnd(10)} ${g.perUnitRatio!.toFixed(2)} (N ${g.fromN} → ${g.toN}), slope ${g.slope.toFixed(2)}`);
+    if (g.slope !== undefined) console.log(`  ${g.app.padEnd(7)} ${g.variant.padEnd(27)} ${g.layout.padEnd(10)} ${g.perUnitRatio!.toFixed(2)} (N ${g.fromN} → ${g.toN}), slope ${g.slope.toFixed(2)}`);
   }
 }
 
@@ -430,15 +527,23 @@ function main(): void {
   const t0 = performance.now();
   // The code measured is the code transpiled now: record its commit now, not at the end.
   const commit = gitCommit();
-  console.log(`bench: N ${o.ns.join(', ')}; layouts ${o.layouts.join(', ')}; ${o.variants.length} variants; ${o.runs} runs (${o.bigRuns} at N=${Math.max(...o.ns)}); nproc ${os.cpus().length}, load ${loadStart}`);
+  for (const p of o.plans) {
+    console.log(`bench: ${p.app} app: N ${p.ns.join(', ')}; layouts ${p.layouts.join(', ')}; variants ${p.variants.join(', ')}; ${p.runs} runs`);
+  }
+  console.log(`bench: load cost ${o.loadRuns} runs; nproc ${os.cpus().length}, load ${loadStart}`);
   transpileOnce(BUILD);
+  ensureCompiled();
   // read by bench/generator.ts in every worker (they inherit the environment)
   if (o.pathMetadata) process.env[PATH_METADATA_ENV] = '1';
   else delete process.env[PATH_METADATA_ENV];
-  const cells = measureSynth(o);
+  console.log('\nload cost (CPU of requiring an EC2 app\'s modules, and cdk-imdsv2 on top):');
+  const load = measureLoad(o.loadRuns);
+  const cells: Cell[] = [];
+  for (const plan of o.plans) measureSynth(plan, cells);
   const summaries = summarise(cells);
   const growths = growth(summaries);
   printTable(summaries, growths);
+  console.log(`\nload: EC2 app ${load.medianCpuMs.app.toFixed(0)} ms CPU; + Imdsv2Aspect ${load.addedCpuMs.aspect.toFixed(0)} ms; + Imdsv2Checks ${load.addedCpuMs.checks.toFixed(0)} ms (medians of ${load.runs} paired runs)`);
   let scan: ScanComparison | string = 'scan comparison skipped (--no-scan)';
   if (o.scan) {
     console.log('\ncdk-imdsv2 scan against cfn-guard:');
@@ -459,10 +564,14 @@ function main(): void {
     loadEnd: os.loadavg().map((l) => l.toFixed(2)).join(' '),
     commit,
   };
-  const md = markdown(summaries, growths, scan, meta);
-  fs.writeFileSync(o.out, JSON.stringify({ meta, options: o, summaries, growth: growths, scan, raw: cells }, undefined, 2));
-  fs.writeFileSync(o.out.replace(/\.json$/, '.md'), `${md}\n`);
+  const md = benchmarksMd(summaries, growths, load, scan, meta, markdown(summaries, growths, scan, meta));
+  fs.writeFileSync(o.out, JSON.stringify({ meta, options: o, summaries, growth: growths, load, scan, raw: cells }, undefined, 2));
+  fs.writeFileSync(o.out.replace(/\.json$/, '.md'), md);
   console.log(`\nwrote ${path.relative(ROOT, o.out)} and ${path.relative(ROOT, o.out.replace(/\.json$/, '.md'))}`);
+  if (o.write) {
+    fs.writeFileSync(o.write, md);
+    console.log(`wrote ${path.relative(ROOT, o.write)}`);
+  }
 }
 
-main();
+if (require.main === module) main();

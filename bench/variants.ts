@@ -15,7 +15,7 @@ import { EnforcementMode, Imdsv2Aspect, Imdsv2Checks, Imdsv2Validator } from '..
 
 export const VARIANTS = [
   'plain', 'empty-plugin', 'report-floor', 'cdk-lib-aspects', 'cdk-nag-EC2IMDSv2Enabled',
-  'ours-aspect-rewrite', 'ours-aspect-report', 'ours-checks', 'ours-validator', 'ours-all',
+  'ours-aspect-rewrite', 'ours-aspect-report', 'ours-checks', 'ours-validator', 'ours-aspect-validator', 'ours-all',
 ] as const;
 export type Variant = typeof VARIANTS[number];
 
@@ -147,6 +147,12 @@ export function prepare(app: App, variant: Variant): Prepared {
     case 'ours-validator':
       Validations.of(app).addPlugins(new Imdsv2Validator());
       return { finish: () => ({}) };
+    case 'ours-aspect-validator': {
+      const aspect = new Imdsv2Aspect({ mode: EnforcementMode.REWRITE });
+      Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });
+      Validations.of(app).addPlugins(new Imdsv2Validator());
+      return { finish: () => actions(aspect) };
+    }
     case 'ours-all': {
       const aspect = new Imdsv2Aspect({ mode: EnforcementMode.REWRITE });
       Aspects.of(app).add(aspect, { priority: AspectPriority.MUTATING });

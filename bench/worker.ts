@@ -1,7 +1,7 @@
 /**
  * One measurement, in a process of its own (bench/run.ts starts it):
  *
- *   worker.ts <variant> <n> <layout> <result.json>
+ *   worker.ts <variant> <n> <layout> <result.json> [fixable|mixed]
  *
  * Every module is loaded before the clock starts, the same for every variant, so what is
  * timed is what `cdk synth` costs beyond start-up: building the app and `app.synth()`
@@ -13,7 +13,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { CfnResource } from 'aws-cdk-lib';
-import { Layout, generate, newApp } from './generator';
+import { AppKind, Layout, generate, newApp } from './generator';
 import { Variant, prepare } from './variants';
 
 export interface WorkerResult {
@@ -43,7 +43,7 @@ export interface WorkerResult {
 }
 
 function main(): void {
-  const [variant, nText, layout, out] = process.argv.slice(2);
+  const [variant, nText, layout, out, kind] = process.argv.slice(2);
   const n = Number(nText);
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-imdsv2-bench-'));
   const base = { variant, n, layout, buildMs: 0, synthMs: 0, totalMs: 0, cpuMs: 0, stacks: 0, cfnResources: 0, violations: {}, counts: {} };
@@ -53,7 +53,7 @@ function main(): void {
     const cpu0 = process.cpuUsage();
     const app = newApp(outdir);
     const prepared = prepare(app, variant as Variant);
-    const stacks = generate(app, n, layout as Layout);
+    const stacks = generate(app, n, layout as Layout, (kind ?? 'mixed') as AppKind);
     const t1 = performance.now();
     app.synth();
     const t2 = performance.now();

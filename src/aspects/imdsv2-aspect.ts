@@ -197,11 +197,13 @@ export class Imdsv2Aspect implements IAspect {
   private readonly optOuts: OptOuts;
   /** Every construct already looked at: later visits of them return at once. */
   private readonly covered = new WeakSet<IConstruct>();
-  private readonly resources = new AppResources();
+  /** The visit's index (renders, references): dropped once every Stage it holds is judged. */
+  private resources = new AppResources();
   /** The IMDS-bearing resources in this aspect's scope, per Stage (cloud assembly). */
   private readonly owned = new Map<Stage, Set<CfnResource>>();
   private readonly rewrites = new Map<CfnResource, Rewrite>();
-  private readonly finals = new Map<Stage, FinalVerdict[]>();
+  /** The report entries of each judged Stage (kept as entries: the verdicts behind them are large). */
+  private readonly judged = new Map<Stage, Imdsv2ReportEntry[]>();
 
   /**
    * @param props the mode, the hop-limit policy and whether replacements are allowed
@@ -224,7 +226,7 @@ export class Imdsv2Aspect implements IAspect {
    * templates that are deployed (filled in when each Stage synthesizes).
    */
   public get entries(): Imdsv2ReportEntry[] {
-    return [...this.finals.values()].flat().map((f) => this.entryOf(f));
+    return [...this.judged.values()].flat().map((e) => ({ ...e }));
   }
 
   /**
@@ -308,11 +310,15 @@ export class Imdsv2Aspect implements IAspect {
     if (this.mode === EnforcementMode.REWRITE && this.rewriteFinal(verdicts)) verdicts = this.judge(all, owned);
     verdicts = [...verdicts, ...productTemplateVerdicts(stage, owned, this.policy, this.optOuts)];
     const finals = verdicts.map((v) => this.finalVerdictOf(v));
-    this.finals.set(stage, finals);
+    const entries = finals.map((f) => this.entryOf(f));
+    this.judged.set(stage, entries);
     this.annotateFinal(finals, stage);
+    // Nothing of a judged Stage is read again (a reference cannot cross Stages): free the
+    // visit's renders before aws-cdk-lib writes the templates, the peak of a synth's memory.
+    if ([...this.owned.keys()].every((s) => this.judged.has(s))) this.resources = new AppResources();
     fs.mkdirSync(stage.outdir, { recursive: true });
     fs.writeFileSync(path.join(stage.outdir, REPORT_FILE),
-      JSON.stringify({ mode: this.mode, resources: finals.map((f) => this.entryOf(f)) }, undefined, 2));
+      JSON.stringify({ mode: this.mode, resources: entries }, undefined, 2));
     return [];
   }
 

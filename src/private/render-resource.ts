@@ -105,7 +105,8 @@ function prunedProperties(resource: CfnResource, only: readonly string[], fields
   if (internals === undefined) return undefined;
   if (!internals.shouldSynthesize()) return {};
   const props = internals.cfnProperties;
-  if (!isPlainObject(props) || overridesTouch(internals.rawOverrides, only)) return undefined;
+  const touching = overridesOf(internals.rawOverrides, only);
+  if (!isPlainObject(props) || touching === undefined) return undefined;
   const names = cfnNamesOf(resource, internals, props);
   const wanted: Record<string, unknown> = {};
   const unread: Record<string, unknown> = {};
@@ -143,6 +144,7 @@ function prunedProperties(resource: CfnResource, only: readonly string[], fields
   const rendered = convertedProperties(resource, internals, props, resolved)
     ?? internals.renderProperties({ ...unread, ...resolved }) ?? {};
   const result = pick(rendered, only);
+  if (touching !== null) mergeOverrides(resource, result, touching, fieldsRead);
   for (const [name, value] of Object.entries(result)) {
     if (value === UNREAD) delete result[name];
     else if (fieldsRead[name] !== undefined && isPlainObject(value)) result[name] = withoutUnread(value);
@@ -315,15 +317,54 @@ function withoutUnread(value: Record<string, unknown>): Record<string, unknown> 
 }
 
 /**
- * Whether the overrides may change a property in `only` (then the resource is rendered
- * whole, overrides merged as aws-cdk-lib merges them). Overrides of other properties, or
- * of other sections, do not change what is read.
+ * The property overrides that may change a property in `only`: null when there are none,
+ * undefined when they cannot be told apart (`Properties` itself overridden, deleted or a
+ * token: the resource is rendered whole). Overrides of other properties, or of other
+ * sections, do not change what is read.
  */
-function overridesTouch(overrides: Record<string, unknown>, only: readonly string[]): boolean {
-  if (!('Properties' in overrides)) return false;
+function overridesOf(overrides: Record<string, unknown>, only: readonly string[]): Record<string, unknown> | null | undefined {
+  if (!('Properties' in overrides)) return null;
   const own = overrides.Properties;
-  if (!isPlainObject(own)) return true; // deleted, or a token: anything may change
-  return only.some((name) => name in own);
+  if (!isPlainObject(own)) return undefined; // deleted, or a token: anything may change
+  const touching: Record<string, unknown> = {};
+  let any = false;
+  for (const name of only) {
+    // `in`, not a value test: an override of undefined deletes the property
+    if (name in own) {
+      touching[name] = own[name];
+      any = true;
+    }
+  }
+  return any ? touching : null;
+}
+
+/**
+ * Merges the overrides of read properties into `properties` (the pruned render, unread
+ * fields still UNREAD) as `_toCloudFormation()` merges `rawOverrides` into the whole render:
+ * resolved keeping empty objects, with aws-cdk-lib's deep merge. Read properties render the
+ * same whether the others are resolved or not, so the result is the whole render's, read
+ * properties only; unread fields stay in place, so that an override that empties the read
+ * fields of a struct does not remove the struct.
+ */
+function mergeOverrides(
+  resource: CfnResource, properties: Record<string, unknown>, touching: Record<string, unknown>, fieldsRead: FieldsRead): void {
+  const resolved = resolveWithoutTrace(resource, { Properties: touching }, false);
+  // The merge writes into what it merges into: each unread field gets a marker of its own.
+  for (const value of Object.values(properties)) {
+    if (!isPlainObject(value)) continue;
+    for (const [field, v] of Object.entries(value)) if (v === UNREAD) value[field] = { ...UNREAD };
+  }
+  const def: Record<string, any> = { Properties: properties };
+  if (isPlainObject(resolved)) deepMerge(def, resolved);
+  const merged: Record<string, unknown> = isPlainObject(def.Properties) ? def.Properties : {};
+  for (const key of Object.keys(properties)) if (!(key in merged)) delete properties[key];
+  Object.assign(properties, merged);
+  // Unread fields again as UNREAD (dropped by the caller), those an override wrote too.
+  for (const [name, value] of Object.entries(properties)) {
+    const fields = fieldsRead[name];
+    if (fields === undefined || !isPlainObject(value)) continue;
+    for (const field of Object.keys(value)) if (!fields.includes(field)) value[field] = UNREAD;
+  }
 }
 
 /**
@@ -331,7 +372,8 @@ function overridesTouch(overrides: Record<string, unknown>, only: readonly strin
  * validators and converters pass a CloudFormation intrinsic (an object with one `Fn::` key)
  * through untouched, whatever the prop's type: so does it with this.
  */
-const UNREAD = { 'Fn::Cdkimdsv2Unread': true };
+const UNREAD_KEY = 'Fn::Cdkimdsv2Unread';
+const UNREAD = { [UNREAD_KEY]: true };
 
 /**
  * The CloudFormation name of each L1 prop of `resource`, found by rendering a marker (an

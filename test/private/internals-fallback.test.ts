@@ -103,6 +103,16 @@ type Breakage = 'none' | '_toCloudFormation' | 'rawOverrides' | '_toCloudFormati
 /** What an app is built into: its CfnResources when the app is complete, before synthesis. */
 interface Built { readonly app: App }
 
+/**
+ * A raw launch template whose whole Properties section is a token override: the one form the
+ * pruned render hands to the whole render (`_toCloudFormation()`), so that hiding that
+ * internal is felt in every app (overrides of read properties are merged by the pruned render).
+ */
+function launchTemplateWithTokenProperties(stack: Stack): void {
+  const lt = new ec2.CfnLaunchTemplate(stack, 'TokenProps', { launchTemplateData: { instanceType: 't3.micro' } });
+  lt.addOverride('Properties', Lazy.any({ produce: () => ({ LaunchTemplateData: { MetadataOptions: { HttpTokens: 'optional' } } }) }));
+}
+
 /** Three representative apps. Each call builds a fresh one. */
 const APPS: Record<string, () => Built> = {
   'L2 instance with user data (a cached Lazy) and a later aspect adding a line': () => {
@@ -118,6 +128,7 @@ const APPS: Record<string, () => Built> = {
     Aspects.of(app).add(new Imdsv2Aspect({ mode: EnforcementMode.REWRITE }), { priority: AspectPriority.MUTATING });
     // runs after ours: if our read froze the user data, this line would be lost
     Aspects.of(stack).add({ visit: (c: IConstruct) => { if (c === instance) instance.userData.addCommands('echo hardened'); } });
+    launchTemplateWithTokenProperties(stack);
     return { app };
   },
   'L1s with overrides, across two stacks': () => {
@@ -155,6 +166,7 @@ const APPS: Record<string, () => Built> = {
     const stack = new Stack(app, 'Included');
     const included = new CfnInclude(stack, 'T', { templateFile: file });
     included.getResource('Lc').addPropertyOverride('MetadataOptions.HttpPutResponseHopLimit', 2);
+    launchTemplateWithTokenProperties(stack);
     Aspects.of(app).add(new Imdsv2Aspect({ mode: EnforcementMode.REWRITE }), { priority: AspectPriority.MUTATING });
     return { app };
   },

@@ -121,6 +121,52 @@ describe('renderedProperties(resource, only): the pruned render', () => {
     expect(pruned['S/E']).toEqual({ LaunchTemplateData: { MetadataOptions: { HttpTokens: 'optional', HttpEndpoint: 'enabled' } } });
   });
 
+  test('GIVEN overrides of read fields of a struct whose other fields are unread THEN the pruned render merges them as the whole render does', () => {
+    // GIVEN (what REWRITE writes, and what users write over it): the read fields of a struct
+    // deleted (the struct stays, for its unread fields), an override into an unread field,
+    // a token as an override, and an override of an L2 launch template's metadata options
+    const { stack } = stackWithVpc();
+    const emptied = new ec2.CfnLaunchTemplate(stack, 'Emptied', { launchTemplateData: { imageId: 'ami-1', metadataOptions: { httpTokens: 'optional' } } });
+    emptied.addPropertyDeletionOverride('LaunchTemplateData.MetadataOptions');
+    const unread = new ec2.CfnLaunchTemplate(stack, 'Unread', { launchTemplateData: { imageId: 'ami-1', metadataOptions: { httpTokens: 'optional' } } });
+    unread.addPropertyOverride('LaunchTemplateData.ImageId', 'ami-2');
+    unread.addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpTokens', 'required');
+    const token = new ec2.CfnLaunchTemplate(stack, 'Token', { launchTemplateData: { metadataOptions: { httpTokens: 'optional' } } });
+    token.addPropertyOverride('LaunchTemplateData.MetadataOptions', Lazy.any({ produce: () => ({ HttpTokens: 'required', HttpPutResponseHopLimit: 2 }) }));
+    const l2 = new ec2.LaunchTemplate(stack, 'L2', { machineImage: ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-1' }) });
+    (l2.node.defaultChild as CfnResource).addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpTokens', 'required');
+    const instance = new ec2.CfnInstance(stack, 'Inst', { imageId: 'ami-1', userData: 'ZWNobw==' });
+    instance.addPropertyOverride('UserData', undefined);
+
+    // WHEN
+    const { pruned, whole } = bothRenders(stack);
+
+    // THEN
+    expect(pruned).toEqual(whole);
+    expect(pruned['S/Unread']).toEqual({ LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required' } } });
+    expect(pruned['S/Token']).toEqual({ LaunchTemplateData: { MetadataOptions: { HttpTokens: 'required', HttpPutResponseHopLimit: 2 } } });
+    expect(JSON.stringify(pruned['S/L2/Resource'])).toContain('"HttpTokens":"required"');
+  });
+
+  test('GIVEN overrides of read properties (the aspect\'s own fixes) THEN the resource is not rendered whole', () => {
+    // GIVEN what REWRITE leaves on each resource it fixed: overrides of MetadataOptions
+    const { stack } = stackWithVpc();
+    const l2 = new ec2.LaunchTemplate(stack, 'L2', { machineImage: ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-1' }) });
+    const cfn = l2.node.defaultChild as CfnResource;
+    cfn.addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpTokens', 'required');
+    cfn.addPropertyOverride('LaunchTemplateData.MetadataOptions.HttpPutResponseHopLimit', 2);
+    const whole = jest.spyOn(CfnResource.prototype as any, '_toCloudFormation');
+
+    // WHEN
+    const pruned = renderedProperties(cfn, readBy(cfn), fieldsOf(cfn));
+
+    // THEN the pruned render merged them: no whole render (the costly one) was needed
+    expect(whole).not.toHaveBeenCalled();
+    whole.mockRestore();
+    expect(pruned).toEqual(pickRead(cfn, renderedProperties(cfn)));
+    expect(JSON.stringify(pruned)).toContain('"HttpTokens":"required"');
+  });
+
   test('GIVEN tokens in place of props and a plain CfnResource THEN it equals the whole render', () => {
     // GIVEN a typed prop that is a token (what it produces is converted like the prop itself),
     // a token inside a struct, and an untyped CfnResource (its props are CloudFormation already)

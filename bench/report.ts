@@ -1,0 +1,152 @@
+/**
+ * BENCHMARKS.md from one `npm run bench` run: the method, each goal of issue #20 marked met
+ * or missed with its number, then the tables (bench/run.ts `markdown`).
+ */
+import type { AppKind } from './generator';
+import type { Growth, LoadComparison, ScanComparison, Summary } from './run';
+import type { Variant } from './variants';
+
+/** One goal, judged on the run. */
+interface Goal {
+  readonly goal: string;
+  readonly met: boolean | undefined;
+  readonly measured: string;
+}
+
+const HEADLINE: AppKind = 'fixable';
+/** The N the synth goals are set at (where measured). */
+const GOAL_NS = [3000, 6000];
+
+const fmtX = (x: number) => Number.isFinite(x) ? `${x.toFixed(2)}x` : 'n/a';
+
+/** The worst (largest) ratio of `variant` over the goal cells of the headline app. */
+function worst(summaries: readonly Summary[], variant: Variant, ratio: (s: Summary) => number | undefined): string | undefined {
+  const cells = summaries.filter((s) => s.app === HEADLINE && s.variant === variant && GOAL_NS.includes(s.n));
+  if (cells.length === 0) return undefined;
+  return [...cells].sort((a, b) => (ratio(b) ?? Infinity) - (ratio(a) ?? Infinity))
+    .map((s) => `${fmtX(ratio(s) ?? NaN)} (N ${s.n}, ${s.layout})`).join('; ');
+}
+
+function ratioGoal(summaries: readonly Summary[], variant: Variant, limit: number, what: string,
+  ratio: (s: Summary) => number | undefined): Goal {
+  const cells = summaries.filter((s) => s.app === HEADLINE && s.variant === variant && GOAL_NS.includes(s.n));
+  const measured = worst(summaries, variant, ratio);
+  if (measured === undefined) return { goal: `${what} ≤ ${limit.toFixed(2)}x plain`, met: undefined, measured: 'not measured in this run' };
+  const met = cells.every((s) => s.ok && (ratio(s) ?? Infinity) <= limit);
+  return { goal: `${what} ≤ ${limit.toFixed(2)}x plain`, met, measured };
+}
+
+/**
+ * Our variants grow no faster than plain synth. Plain synth has a fixed cost, so comparing
+ * log-log slopes would call any added linear cost superlinear; what must stay flat is our
+ * own cost per unit: (variant's CPU - plain's CPU) / N, at the largest N against the smallest
+ * N >= 1,000, per layout, within `tolerance` (noise). CPU time, not wall time: a process kept
+ * waiting by other load does not count.
+ */
+function growthGoal(summaries: readonly Summary[]): Goal {
+  const tolerance = 1.25;
+  const what = `linear: our own cost per unit ((variant - plain) CPU / N) at the largest N at most ${tolerance}x that at the smallest N ≥ 1,000`;
+  const parts: string[] = [];
+  let met: boolean | undefined = undefined;
+  const keys = new Set(summaries.filter((s) => s.app === HEADLINE && s.variant !== 'plain').map((s) => `${s.variant}|${s.layout}`));
+  for (const key of keys) {
+    const [variant, layout] = key.split('|');
+    const perUnit = (n: number) => {
+      const v = summaries.find((s) => s.app === HEADLINE && s.variant === variant && s.layout === layout && s.n === n);
+      const p = summaries.find((s) => s.app === HEADLINE && s.variant === 'plain' && s.layout === layout && s.n === n);
+      return v && p ? (v.medianCpuMs - p.medianCpuMs) / n : NaN;
+    };
+    const ns = summaries.filter((s) => s.app === HEADLINE && s.variant === variant && s.layout === layout && s.n >= 1000)
+      .map((s) => s.n).sort((a, b) => a - b);
+    if (ns.length < 2) continue;
+    const [low, high] = [ns[0], ns[ns.length - 1]];
+    const growth = perUnit(high) / perUnit(low);
+    parts.push(`${variant} ${layout}: ${perUnit(low).toFixed(2)} → ${perUnit(high).toFixed(2)} ms/unit (N ${low} → ${high}, ${fmtX(growth)})`);
+    const ok = Number.isFinite(growth) && growth <= tolerance;
+    met = (met ?? true) && ok;
+  }
+  return { goal: what, met, measured: parts.length ? parts.join('; ') : 'needs at least two N ≥ 1,000' };
+}
+
+export function goalsOf(summaries: readonly Summary[], load: LoadComparison): Goal[] {
+  const time = (s: Summary) => s.ratioToPlain;
+  const rss = (s: Summary) => s.rssRatioToPlain;
+  const aspect = load.results.aspect;
+  const guardrails = [...new Set(aspect.flatMap((r) => r.guardrailModules))];
+  return [
+    ratioGoal(summaries, 'ours-aspect-rewrite', 1.05, '`Imdsv2Aspect` (REWRITE) alone, synth time', time),
+    ratioGoal(summaries, 'ours-aspect-validator', 1.10, 'aspect + `Imdsv2Validator`, synth time', time),
+    ratioGoal(summaries, 'ours-all', 1.10, 'aspect + `Imdsv2Checks` + `Imdsv2Validator`, synth time', time),
+    ratioGoal(summaries, 'ours-aspect-rewrite', 1.15, 'peak memory, aspect alone,', rss),
+    ratioGoal(summaries, 'ours-aspect-validator', 1.15, 'peak memory, aspect + validator,', rss),
+    ratioGoal(summaries, 'ours-all', 1.15, 'peak memory, all three,', rss),
+    growthGoal(summaries),
+    {
+      goal: 'load: `require(\'cdk-imdsv2\')` + `Imdsv2Aspect` ≤ 50 ms CPU over an EC2 app\'s own loading',
+      met: load.addedCpuMs.aspect <= 50,
+      measured: `${load.addedCpuMs.aspect.toFixed(0)} ms over ${load.medianCpuMs.app.toFixed(0)} ms (median of ${load.runs} paired runs)`,
+    },
+    {
+      goal: 'load: cdk-nag loaded only when `Imdsv2Checks` is used',
+      met: aspect.every((r) => !r.cdkNagLoaded) && load.results.checks.every((r) => r.cdkNagLoaded),
+      measured: `aspect: cdk-nag ${aspect.some((r) => r.cdkNagLoaded) ? 'loaded' : 'not loaded'}; Imdsv2Checks: +${load.addedCpuMs.checks.toFixed(0)} ms, cdk-nag loaded`,
+    },
+    {
+      goal: 'load: guardrail modules (custom resources, Lambda, Config, Organizations, CloudWatch) only when used',
+      met: guardrails.length === 0,
+      measured: guardrails.length === 0 ? 'none loaded with the aspect' : `loaded with the aspect: ${guardrails.join(', ')}`,
+    },
+  ];
+}
+
+/** The whole of BENCHMARKS.md. `detail` is bench/run.ts's tables. */
+export function benchmarksMd(summaries: readonly Summary[], _growths: readonly Growth[], load: LoadComparison,
+  _scan: ScanComparison | string, meta: Record<string, unknown>, detail: string): string {
+  const goals = goalsOf(summaries, load);
+  const lines: string[] = [];
+  lines.push('# Benchmarks', '');
+  lines.push('What cdk-imdsv2 costs, next to plain synth, from one run of `' + String(meta.command) + '` '
+    + `(${String(meta.durationMin)} min, commit ${String(meta.commit)}). Generated by \`bench/run.ts\` (\`--write BENCHMARKS.md\`): `
+    + 'edit the bench, not this file. The raw measurements are in `bench/results/latest.json` after a run (not committed).', '');
+  lines.push('## Goals (issue #20)', '');
+  lines.push('| goal | met? | measured (worst cell first named) |', '|---|---|---|');
+  for (const g of goals) lines.push(`| ${g.goal} | ${g.met === undefined ? 'not measured' : g.met ? '**met**' : '**missed**'} | ${g.measured} |`);
+  lines.push('');
+  lines.push('Synth goals are judged at N = 3,000 and 6,000 on the fully fixable app, one stack and spread over stacks: every cell must be within the bound.', '');
+  lines.push('## What is measured', '');
+  lines.push(
+    '- **The fully fixable app** (the headline): N units rotating four kinds, every one of which `Imdsv2Aspect` (REWRITE) fixes in place: '
+    + '`ec2.Instance` (L2), `ec2.LaunchTemplate` (L2) on its own, `autoscaling.AutoScalingGroup` on its own `ec2.LaunchTemplate`, and a raw '
+    + '`ec2.CfnLaunchTemplate` with `HttpTokens: optional` (`bench/generator.ts`). What the variants cost beyond plain synth is then our own cost, '
+    + 'not aws-cdk-lib\'s report of findings left open.',
+    '- **The mixed app**: the same plus `eks.Nodegroup`s without a launch template, which REWRITE leaves open (fixing them would replace them), '
+    + 'so the two plugins report thousands of findings; the `report-floor` variant (plugins that analyse nothing and report the same node groups) '
+    + 'is beside it: what aws-cdk-lib charges for such a report, whoever makes it.',
+    '- Layouts: **one stack** (the 500-resource limit lifted) and **stacks** (100 units a stack).',
+    '- Variants: `plain` (nothing added); `ours-aspect-rewrite` (`Imdsv2Aspect`, REWRITE); `ours-aspect-validator` (+ `Imdsv2Validator`); '
+    + '`ours-all` (+ `Imdsv2Checks`, our cdk-nag pack); `report-floor` (mixed app only). aws-cdk-lib\'s built-in CloudFormation validation is off for all.',
+    '- Each measurement is a fresh `node` process; every module is loaded before the clock starts; time is building the app plus `app.synth()`. '
+    + 'Within each repetition the variants run round-robin (the first one rotating), and each ratio is the median over the repetitions of the '
+    + 'ratio to the plain run of the same repetition. Peak memory is the process\'s maxRSS.',
+    '- **Load cost** (`bench/load.ts`): CPU time (`process.cpuUsage`) of a fresh process that requires aws-cdk-lib and touches the classes an '
+    + 'EC2 app uses (App, Stack, EC2, Auto Scaling, EKS, IAM), against the same plus `require(\'cdk-imdsv2\')` from the compiled package (`lib/`, '
+    + 'its index lazy) and touching `Imdsv2Aspect`, and plus `Imdsv2Checks`; interleaved, the median of the paired differences.',
+    '- **Noise**: wall-time ratios move with the machine\'s load; the CPU columns tell a slower machine from a process kept waiting. A run on '
+    + `a busy machine (load average at start ${String(meta.loadStart)}, at end ${String(meta.loadEnd)} here, on ${String(meta.nproc)} cores) `
+    + 'can miss a 5 % bound on noise alone: run it on a quiet machine.',
+    '',
+  );
+  lines.push('## Load cost', '');
+  lines.push('| process | median CPU ms | over the EC2 app (median of paired differences) | cdk-nag loaded | guardrail modules loaded |', '|---|---:|---:|---|---|');
+  const names: Record<string, string> = { app: 'EC2 app\'s own modules', aspect: '+ `require(\'cdk-imdsv2\')`, `Imdsv2Aspect`', checks: '+ `require(\'cdk-imdsv2\')`, `Imdsv2Aspect`, `Imdsv2Checks`' };
+  for (const mode of ['app', 'aspect', 'checks'] as const) {
+    const rs = load.results[mode];
+    lines.push(`| ${names[mode]} | ${load.medianCpuMs[mode].toFixed(0)} | ${mode === 'app' ? '' : `+${load.addedCpuMs[mode].toFixed(0)}`} | `
+      + `${rs.some((r) => r.cdkNagLoaded) ? 'yes' : 'no'} | ${[...new Set(rs.flatMap((r) => r.guardrailModules))].join(', ') || 'none'} |`);
+  }
+  lines.push('');
+  lines.push('## Synth time and memory', '');
+  lines.push(detail.trimEnd(), '');
+  lines.push('[Back to the README](README.md)', '');
+  return lines.join('\n');
+}
