@@ -1,5 +1,4 @@
 import { AssetStaging, CfnResource, Stage } from 'aws-cdk-lib';
-import { CfnCloudFormationProduct } from 'aws-cdk-lib/aws-servicecatalog';
 import { IConstruct } from 'constructs';
 import { constructsOfAssembly } from './assembly-walk';
 import { ACKNOWLEDGED_RULES_METADATA, acknowledgedRules } from '../engine/acknowledgements';
@@ -28,9 +27,12 @@ import { TemplateResources } from '../templates/template-resources';
  * at synthesis). A version loaded from a URL outside the app is not looked at here.
  */
 
+/** Named here, not imported from aws-servicecatalog: loading that module costs every app ~18 ms (issue #20). */
+const SERVICE_CATALOG_PRODUCT = 'AWS::ServiceCatalog::CloudFormationProduct';
+
 /** True for an AWS::ServiceCatalog::CloudFormationProduct, which the aspect takes for its file-asset versions. */
 export function isServiceCatalogProduct(c: IConstruct): c is CfnResource {
-  return CfnResource.isCfnResource(c) && c.cfnResourceType === CfnCloudFormationProduct.CFN_RESOURCE_TYPE_NAME;
+  return CfnResource.isCfnResource(c) && c.cfnResourceType === SERVICE_CATALOG_PRODUCT;
 }
 
 /** One verdict per product of `stage` among `owned` with a version shipped as a file asset. */

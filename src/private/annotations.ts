@@ -1,6 +1,23 @@
 import { Annotations, Stack } from 'aws-cdk-lib';
-import { ProductStack } from 'aws-cdk-lib/aws-servicecatalog';
 import { IConstruct } from 'constructs';
+
+/**
+ * `servicecatalog.ProductStack` when the app has loaded aws-servicecatalog, else undefined:
+ * an app that never loaded it has no product stack, and loading it only to ask would add
+ * to every app's load time (issue #20).
+ */
+function productStackClass(): Function | undefined {
+  try {
+    return require.cache[require.resolve('aws-cdk-lib/aws-servicecatalog')]?.exports?.ProductStack;
+  } catch {
+    return undefined;
+  }
+}
+
+function isProductStack(stack: Stack): boolean {
+  const productStack = productStackClass();
+  return productStack !== undefined && stack instanceof productStack;
+}
 
 /**
  * `Annotations.of(scope)`, but its messages carry no stack trace. The messages of an aspect
@@ -29,12 +46,13 @@ export function annotationsOf(scope: IConstruct): Annotations {
  */
 export function shownScopeOf(scope: IConstruct): IConstruct {
   let at = scope;
-  for (let stack = Stack.of(at); stack instanceof ProductStack && stack.node.scope; stack = Stack.of(at)) at = stack.node.scope;
+  const isProduct = productStackClass() ? isProductStack : () => false;
+  for (let stack = Stack.of(at); isProduct(stack) && stack.node.scope; stack = Stack.of(at)) at = stack.node.scope;
   return at;
 }
 
 /** `'in ProductStack Stack/Web, '` for a construct inside one (see `shownScopeOf`), else `''`. */
 export function productStackPrefixOf(scope: IConstruct): string {
   const stack = Stack.of(scope);
-  return stack instanceof ProductStack ? `in ProductStack ${stack.node.path}, ` : '';
+  return isProductStack(stack) ? `in ProductStack ${stack.node.path}, ` : '';
 }
