@@ -7,7 +7,6 @@ import { deployImpactOf } from './deploy-impact';
 import { EnforcementMode } from './enforcement-mode';
 import { Imdsv2Action, Imdsv2DeployImpact, Imdsv2ReportEntry } from './imdsv2-report';
 import { AppliedSet, applyPatch, undoSets, withoutSets } from './patching';
-import { isServiceCatalogProduct, productTemplateVerdicts } from './product-templates';
 import { analyze } from '../engine/analyze';
 import { checkHopLimit as checkEngineHopLimit } from '../engine/hop-limit';
 import { valueAt } from '../engine/json';
@@ -20,6 +19,7 @@ import { annotationsOf, productStackPrefixOf } from '../private/annotations';
 import { AppResources } from '../private/app-resources';
 import { applyRequireImdsv2OfGroup } from '../private/builtin-imdsv2-aspects';
 import { renderedProperties, withReferencesAsWritten } from '../private/render-resource';
+import { isServiceCatalogProduct, productTemplateVerdicts } from '../validation/product-file-templates';
 
 /**
  * Properties of `Imdsv2Aspect`.
@@ -250,7 +250,7 @@ export class Imdsv2Aspect implements IAspect {
         found.push(c);
         TAKEN.add(c);
       } else if (isServiceCatalogProduct(c)) {
-        this.own(c); // its file-asset templates: product-templates.ts
+        this.own(c); // its file-asset templates: validation/product-file-templates.ts
       }
     }
     for (const resource of found) this.own(resource);
@@ -308,7 +308,8 @@ export class Imdsv2Aspect implements IAspect {
     const all = constructsOfAssembly(stage).constructs.filter(isImdsBearing);
     let verdicts = this.judge(all, owned);
     if (this.mode === EnforcementMode.REWRITE && this.rewriteFinal(verdicts)) verdicts = this.judge(all, owned);
-    verdicts = [...verdicts, ...productTemplateVerdicts(stage, owned, this.policy, this.optOuts)];
+    const products = [...owned].filter(isServiceCatalogProduct);
+    verdicts = [...verdicts, ...productTemplateVerdicts(constructsOfAssembly(stage).constructs, products, this.policy, this.optOuts)];
     const finals = verdicts.map((v) => this.finalVerdictOf(v));
     const entries = finals.map((f) => this.entryOf(f));
     this.judged.set(stage, entries);

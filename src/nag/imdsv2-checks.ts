@@ -17,6 +17,7 @@ import { SynthesizedResource, synthesizedScriptsOf } from '../private/instance-s
 import { ResourceViolation, groupViolations } from '../private/violation-groups';
 import { locationOf } from '../templates/scan-templates';
 import { Imdsv2CheckOptions } from '../validation/imdsv2-check-options';
+import { isServiceCatalogProduct, productTemplateVerdicts } from '../validation/product-file-templates';
 
 /**
  * Properties of `Imdsv2Checks`.
@@ -163,10 +164,13 @@ export class Imdsv2Checks extends NagPack {
   private analyzeTree(scope: IConstruct): Analysis {
     const resources = new AppResources();
     const found: CfnResource[] = [];
+    const products: CfnResource[] = [];
     const outputs: CfnOutput[] = [];
-    for (const c of scope.node.findAll()) {
+    const all = scope.node.findAll();
+    for (const c of all) {
       if (CfnResource.isCfnResource(c)) {
         if (RESOURCE_TABLE.has(c.cfnResourceType)) found.push(c);
+        else if (isServiceCatalogProduct(c)) products.push(c);
       } else if (c instanceof CfnOutput) {
         outputs.push(c);
       }
@@ -177,11 +181,8 @@ export class Imdsv2Checks extends NagPack {
     const synthesized = new Map(found.map((r) => [r, this.synthesizedOf(r, resources)]));
     const views = found.map((r) => resources.add(r, synthesized.get(r)?.Properties ?? (synthesized.get(r) ? {} : undefined)));
     const lookup = withOptOuts(resources, this.optOuts);
-    const verdicts = analyze(views, lookup, {
-      hostHopLimit: this.hostHopLimit,
-      containerHopLimit: this.containerHopLimit,
-      allowReplacement: false,
-    });
+    const policy = { hostHopLimit: this.hostHopLimit, containerHopLimit: this.containerHopLimit, allowReplacement: false };
+    const verdicts = analyze(views, lookup, policy);
     const selected = new Set(this.rules.map((r) => r.id));
     const analysis: Analysis = { findings: new Map(), byPath: new Map() };
     for (const verdict of verdicts) {
@@ -202,6 +203,13 @@ export class Imdsv2Checks extends NagPack {
         logicalId: verdict.resource.logicalId,
         templatePath: templatePathOf(resource),
       });
+    }
+    // Product versions shipped as file assets: their templates are not in the tree.
+    for (const { resource, verdict } of productTemplateVerdicts(all, products, policy, this.optOuts)) {
+      const kept = verdict.findings.filter((f) => selected.has(f.ruleId));
+      analysis.findings.set(resource, kept);
+      const entry = { findings: kept, patches: [], logicalId: verdict.resource.logicalId, templatePath: templatePathOf(resource) };
+      analysis.byPath.set(resource.node.path, entry);
     }
     return analysis;
   }

@@ -51,7 +51,7 @@ describe('a product version whose template is a file asset', () => {
     const { warnings, aspect } = synth((s) => productOf(s, OPEN_JSON), { mode: EnforcementMode.REPORT });
     expect(warnings).toEqual([expect.stringMatching(new RegExp(
       `^AWS::ServiceCatalog::CloudFormationProduct Product\\w+: version 'v1' ships the template file ${OPEN_JSON} as a file asset, `
-      + 'which this aspect cannot rewrite; in it, AWS::EC2::Instance Web: HttpTokens is \\(unset\\).*\\[ack: Imdsv2-TokensRequired\\]$'))]);
+      + 'which cannot be rewritten in the app; in it, AWS::EC2::Instance Web: HttpTokens is \\(unset\\).*\\[ack: Imdsv2-TokensRequired\\]$'))]);
     expect(aspect.entries).toEqual([expect.objectContaining({
       resourceType: 'AWS::ServiceCatalog::CloudFormationProduct', action: Imdsv2Action.REPORTED, ruleIds: [Imdsv2RuleId.TOKENS_REQUIRED],
     })]);
@@ -65,7 +65,7 @@ describe('a product version whose template is a file asset', () => {
   test('GIVEN the same THEN REWRITE leaves the file as it is and says it is not fixed', () => {
     const before = fs.readFileSync(OPEN_JSON, 'utf8');
     const { warnings, aspect } = synth((s) => productOf(s, OPEN_JSON));
-    expect(warnings).toEqual([expect.stringMatching(/cannot rewrite; in it, AWS::EC2::Instance Web: .*not fixed: edit the file/)]);
+    expect(warnings).toEqual([expect.stringMatching(/cannot be rewritten in the app; in it, AWS::EC2::Instance Web: .*not fixed: edit the file/)]);
     expect(fs.readFileSync(OPEN_JSON, 'utf8')).toEqual(before);
     expect(aspect.entries.map((e) => e.action)).toEqual([Imdsv2Action.REPORTED]);
   });

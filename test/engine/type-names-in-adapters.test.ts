@@ -29,7 +29,7 @@ const ALLOWED: Readonly<Record<string, { readonly count: number; readonly why: s
     count: 1,
     why: 'the AWS::Include transform, reported as Unverifiable wherever it is: not a resource type',
   },
-  'aspects/product-templates.ts: AWS::ServiceCatalog::CloudFormationProduct': {
+  'validation/product-file-templates.ts: AWS::ServiceCatalog::CloudFormationProduct': {
     count: 1,
     why: 'Service Catalog products whose template is a file asset: the aspect reads the file, the product itself launches nothing (not an engine type); named instead of imported to keep aws-servicecatalog out of load time',
   },

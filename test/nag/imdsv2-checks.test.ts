@@ -5,6 +5,7 @@ import { App, AspectPriority, Aspects, CfnParameter, CfnResource, Stack, Validat
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as eks from 'aws-cdk-lib/aws-eks';
+import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { TestType, appWith, ENV, validate, validateStack, violations } from './utils';
 import { EnforcementMode, Imdsv2Aspect, Imdsv2RuleId } from '../../src';
 import * as engine from '../../src/engine/analyze';
@@ -76,6 +77,21 @@ describe('Imdsv2-TokensRequired', () => {
       new ec2.Instance(s, 'I', { vpc, instanceType: T3, machineImage: AMI, requireImdsv2: true });
       new autoscaling.AutoScalingGroup(s, 'Asg', { vpc, instanceType: T3, machineImage: AMI, requireImdsv2: true });
     }, R.TOKENS_REQUIRED, TestType.COMPLIANT);
+  });
+
+  test('GIVEN a Service Catalog product version from a template file asset with an open instance THEN the product is non-compliant; a clean file THEN compliant', () => {
+    const productWith = (resources: Record<string, unknown>) => (s: Stack) => {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'product-'));
+      fs.writeFileSync(path.join(dir, 'product.json'), JSON.stringify({ Resources: resources }));
+      new servicecatalog.CloudFormationProduct(s, 'Product', {
+        productName: 'web',
+        owner: 'platform',
+        productVersions: [{ productVersionName: 'v1', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(path.join(dir, 'product.json')) }],
+      });
+    };
+    const instance = (httpTokens: string) => ({ Web: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1', MetadataOptions: { HttpTokens: httpTokens } } } });
+    expect(validateStack(productWith(instance('optional')), R.TOKENS_REQUIRED, TestType.NON_COMPLIANT)).toEqual(['Imdsv2-TokensRequired Stack/Product/Resource']);
+    validateStack(productWith(instance('required')), R.TOKENS_REQUIRED, TestType.COMPLIANT);
   });
 
   test('GIVEN an EKS node group without a launch template THEN non-compliant; with one that requires tokens THEN compliant', () => {

@@ -1,6 +1,5 @@
-import { AssetStaging, CfnResource, Stage } from 'aws-cdk-lib';
+import { AssetStaging, CfnResource } from 'aws-cdk-lib';
 import { IConstruct } from 'constructs';
-import { constructsOfAssembly } from './assembly-walk';
 import { ACKNOWLEDGED_RULES_METADATA, acknowledgedRules } from '../engine/acknowledgements';
 import { analyze } from '../engine/analyze';
 import { isPlainObject } from '../engine/json';
@@ -35,12 +34,16 @@ export function isServiceCatalogProduct(c: IConstruct): c is CfnResource {
   return CfnResource.isCfnResource(c) && c.cfnResourceType === SERVICE_CATALOG_PRODUCT;
 }
 
-/** One verdict per product of `stage` among `owned` with a version shipped as a file asset. */
-export function productTemplateVerdicts(stage: Stage, owned: ReadonlySet<IConstruct>, policy: EnginePolicy, optOuts: OptOuts):
+/**
+ * One verdict per product among `products` with a version shipped as a file asset; the
+ * files are those staged by `constructs` (the aspect passes a Stage's, the nag pack its scope's).
+ * Shared by the aspect and `Imdsv2Checks`, which both read the construct tree; the
+ * validator and the CLI read the staged copies from the cloud assembly instead.
+ */
+export function productTemplateVerdicts(constructs: readonly IConstruct[], products: readonly CfnResource[], policy: EnginePolicy, optOuts: OptOuts):
 Array<{ resource: CfnResource; verdict: ResourceVerdict }> {
-  const products = [...owned].filter(isServiceCatalogProduct);
   if (products.length === 0) return [];
-  const files = fileAssetsOf(stage);
+  const files = fileAssetsOf(constructs);
   const verdicts: Array<{ resource: CfnResource; verdict: ResourceVerdict }> = [];
   for (const product of products) {
     const versions = fileAssetVersionsOf(product, files);
@@ -55,10 +58,10 @@ interface FileAssetVersion {
   readonly sourcePath: string;
 }
 
-/** Asset hash → source path of every file asset staged in `stage`. */
-function fileAssetsOf(stage: Stage): Map<string, string> {
+/** Asset hash → source path of every file asset staged by `constructs`. */
+function fileAssetsOf(constructs: readonly IConstruct[]): Map<string, string> {
   const files = new Map<string, string>();
-  for (const c of constructsOfAssembly(stage).constructs) {
+  for (const c of constructs) {
     if (c instanceof AssetStaging && !c.isArchive) files.set(c.assetHash, c.sourcePath);
   }
   return files;
@@ -123,7 +126,7 @@ function findingsOfFile(product: ResourceView, version: FileAssetVersion, policy
       resource: product,
       fixable: false,
       problem: `${where}, which cannot be read as a CloudFormation template (${e instanceof Error ? e.message : String(e)}): the EC2 resources it may launch cannot be checked`,
-      remedy: 'build the version from a servicecatalog.ProductStack (the aspect checks and rewrites it), or check the file and acknowledge Imdsv2-Unverifiable on the product',
+      remedy: 'build the version from a servicecatalog.ProductStack (Imdsv2Aspect checks and rewrites it), or check the file and acknowledge Imdsv2-Unverifiable on the product',
     }];
   }
   const resources = new TemplateResources([file]);
@@ -139,8 +142,8 @@ function findingsOfFile(product: ResourceView, version: FileAssetVersion, policy
     resource: product,
     fixable: false,
     advisory: f.advisory,
-    problem: `${where}, which this aspect cannot rewrite; in it, ${f.resource.type} ${f.resource.logicalId}: ${f.problem}`,
-    remedy: `edit the file (${f.remedy}), or build the version from a servicecatalog.ProductStack, which the aspect rewrites`,
+    problem: `${where}, which cannot be rewritten in the app; in it, ${f.resource.type} ${f.resource.logicalId}: ${f.problem}`,
+    remedy: `edit the file (${f.remedy}), or build the version from a servicecatalog.ProductStack, which Imdsv2Aspect rewrites`,
   }));
 }
 
