@@ -2,6 +2,7 @@ import { spawnSync } from 'child_process';
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
+import { CORPUS, GUARD_BIN, GUARD_RULES, ROOT } from './cfn-guard';
 import { transpileOnce } from './transpile';
 
 /**
@@ -20,15 +21,7 @@ import { transpileOnce } from './transpile';
  * Run: `npx projen bench:cli [--runs 3] [--quick]`.
  */
 
-const ROOT = path.resolve(__dirname, '..');
 const WORK = path.join(ROOT, 'bench', 'results', 'cli');
-const CORPUS = path.resolve(ROOT, '..', 'shared', 'corpus', 'aws-cloudformation-templates');
-const GUARD_PACKAGE = path.join(ROOT, 'node_modules', '@cdklabs', 'cdk-validator-cfnguard');
-const GUARD_BIN = path.join(GUARD_PACKAGE, 'bin', 'ubuntu', 'x86_64', 'cfn-guard');
-const GUARD_RULES = [
-  'rules/control-tower/cfn-guard/ec2/ct-ec2-pr-1.guard',
-  'rules/control-tower/cfn-guard/ec2autoscaling/ct-autoscaling-pr-2.guard',
-].map((r) => path.join(GUARD_PACKAGE, r));
 const FORMATS = ['table', 'json', 'sarif'] as const;
 const SIZES = [1000, 4000, 8000, 16000];
 /** Resources of the large template: ~50 MB as indented JSON. */

@@ -29,6 +29,7 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
+import { CORPUS, GUARD_BIN, GUARD_RULES, ROOT } from './cfn-guard';
 import { AppKind, Layout, PATH_METADATA_ENV } from './generator';
 import { LOAD_MODES, LoadMode, LoadResult } from './load';
 import { benchmarksMd } from './report';
@@ -37,15 +38,7 @@ import { transpileOnce, walkFiles } from './transpile';
 import { VARIANTS, Variant } from './variants';
 import type { WorkerResult } from './worker';
 
-const ROOT = path.resolve(__dirname, '..');
 const RESULTS = path.join(ROOT, 'bench', 'results');
-const CORPUS = path.resolve(ROOT, '..', 'shared', 'corpus', 'aws-cloudformation-templates');
-const GUARD_PACKAGE = path.join(ROOT, 'node_modules', '@cdklabs', 'cdk-validator-cfnguard');
-const GUARD_BIN = path.join(GUARD_PACKAGE, 'bin', 'ubuntu', 'x86_64', 'cfn-guard');
-const GUARD_RULES = [
-  'rules/control-tower/cfn-guard/ec2/ct-ec2-pr-1.guard',
-  'rules/control-tower/cfn-guard/ec2autoscaling/ct-autoscaling-pr-2.guard',
-].map((r) => path.join(GUARD_PACKAGE, r));
 const CLI = path.join(ROOT, 'bin', 'cdk-imdsv2');
 
 /** One app kind's measurements: which N, layouts, variants and repetitions. */

@@ -34,7 +34,8 @@ export function stagesNotReached(
   const missed: Stage[] = [];
   for (const stage of stages) {
     const { constructs, nestedStages } = constructsOfAssembly(stage);
-    if (constructs.some((c) => relevant(c) && !reached(c))) missed.push(stage);
+    // reached first: `relevant` may render the resource (a Kubernetes manifest), `reached` is a set lookup
+    if (constructs.some((c) => !reached(c) && relevant(c))) missed.push(stage);
     missed.push(...stagesNotReached(nestedStages, relevant, reached));
   }
   return missed;

@@ -305,11 +305,12 @@ export class Imdsv2Aspect implements IAspect {
    */
   private finalCheck(stage: Stage): string[] {
     const owned = this.owned.get(stage)!;
-    const all = constructsOfAssembly(stage).constructs.filter(isImdsBearing);
+    const constructs = constructsOfAssembly(stage).constructs;
+    const all = constructs.filter(isImdsBearing);
     let verdicts = this.judge(all, owned);
     if (this.mode === EnforcementMode.REWRITE && this.rewriteFinal(verdicts)) verdicts = this.judge(all, owned);
     const products = [...owned].filter(isServiceCatalogProduct);
-    verdicts = [...verdicts, ...productTemplateVerdicts(constructsOfAssembly(stage).constructs, products, this.policy, this.optOuts)];
+    verdicts = [...verdicts, ...productTemplateVerdicts(constructs, products, this.policy, this.optOuts)];
     const finals = verdicts.map((v) => this.finalVerdictOf(v));
     const entries = finals.map((f) => this.entryOf(f));
     this.judged.set(stage, entries);

@@ -1,9 +1,10 @@
-import { Duration, Names, Token } from 'aws-cdk-lib';
+import { Duration, Names } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Construct } from 'constructs';
 import { Imdsv2CallTracer } from './imdsv2-call-tracer';
+import { checkAlarmOptions } from './private/alarm-options';
 
 const NAMESPACE = 'AWS/EC2';
 const NO_TOKEN = 'MetadataNoToken';
@@ -141,7 +142,7 @@ export class Imdsv2Alarms extends Construct {
    */
   constructor(scope: Construct, id: string, props: Imdsv2AlarmsProps = {}) {
     const who = `Imdsv2Alarms ${scope.node.path ? `${scope.node.path}/${id}` : id}`;
-    checkOptions(who, props);
+    checkAlarmOptions(who, props, 'EC2 publishes these metrics every 5 minutes, or every minute with detailed monitoring');
     super(scope, id);
     this.options = props;
 
@@ -270,22 +271,3 @@ export class Imdsv2Alarms extends Construct {
   }
 }
 
-function checkOptions(who: string, options: Imdsv2AlarmsOptions): void {
-  const period = options.period;
-  if (period !== undefined && !period.isUnresolved()) {
-    const seconds = period.toSeconds();
-    if (seconds < 60 || seconds % 60 !== 0) {
-      throw new Error(`${who}: period is ${seconds} seconds, expected a whole number of minutes (EC2 publishes `
-        + 'these metrics every 5 minutes, or every minute with detailed monitoring)');
-    }
-  }
-  const threshold = options.threshold;
-  if (threshold !== undefined && !Token.isUnresolved(threshold) && !(threshold >= 1)) {
-    throw new Error(`${who}: threshold is ${threshold}, expected 1 or more calls`);
-  }
-  const evaluationPeriods = options.evaluationPeriods;
-  if (evaluationPeriods !== undefined && !Token.isUnresolved(evaluationPeriods)
-    && (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1)) {
-    throw new Error(`${who}: evaluationPeriods is ${evaluationPeriods}, expected a whole number of 1 or more`);
-  }
-}

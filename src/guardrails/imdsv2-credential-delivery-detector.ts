@@ -1,10 +1,11 @@
-import { Duration, Stack, Token } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { checkAlarmOptions } from './private/alarm-options';
 
 /** Where CloudTrail says how an instance got the credentials a call was signed with. */
 const ROLE_DELIVERY_FIELD = 'userIdentity.sessionContext.ec2RoleDelivery';
@@ -350,21 +351,5 @@ function checkProps(who: string, props: Imdsv2CredentialDeliveryDetectorProps): 
   if (props.createLogDelivery && !props.trail) {
     throw new Error(`${who}: createLogDelivery is set but no trail is given, expected trail`);
   }
-  const period = props.period;
-  if (period !== undefined && !period.isUnresolved()) {
-    const seconds = period.toSeconds();
-    if (seconds < 60 || seconds % 60 !== 0) {
-      throw new Error(`${who}: period is ${seconds} seconds, expected a whole number of minutes (metric filters `
-        + 'publish one data point a minute)');
-    }
-  }
-  const threshold = props.threshold;
-  if (threshold !== undefined && !Token.isUnresolved(threshold) && !(threshold >= 1)) {
-    throw new Error(`${who}: threshold is ${threshold}, expected 1 or more calls`);
-  }
-  const evaluationPeriods = props.evaluationPeriods;
-  if (evaluationPeriods !== undefined && !Token.isUnresolved(evaluationPeriods)
-    && (!Number.isInteger(evaluationPeriods) || evaluationPeriods < 1)) {
-    throw new Error(`${who}: evaluationPeriods is ${evaluationPeriods}, expected a whole number of 1 or more`);
-  }
+  checkAlarmOptions(who, props, 'metric filters publish one data point a minute');
 }

@@ -7,16 +7,20 @@ import { IConstruct } from 'constructs';
  * to every app's load time (issue #20).
  */
 function productStackClass(): Function | undefined {
+  if (productStack) return productStack;
   try {
-    return require.cache[require.resolve('aws-cdk-lib/aws-servicecatalog')]?.exports?.ProductStack;
+    return productStack = require.cache[require.resolve('aws-cdk-lib/aws-servicecatalog')]?.exports?.ProductStack;
   } catch {
     return undefined;
   }
 }
 
+/** Kept once found (every message asks); not while the app has not loaded the module. */
+let productStack: Function | undefined;
+
 function isProductStack(stack: Stack): boolean {
-  const productStack = productStackClass();
-  return productStack !== undefined && stack instanceof productStack;
+  const cls = productStackClass();
+  return cls !== undefined && stack instanceof cls;
 }
 
 /**
@@ -46,8 +50,7 @@ export function annotationsOf(scope: IConstruct): Annotations {
  */
 export function shownScopeOf(scope: IConstruct): IConstruct {
   let at = scope;
-  const isProduct = productStackClass() ? isProductStack : () => false;
-  for (let stack = Stack.of(at); isProduct(stack) && stack.node.scope; stack = Stack.of(at)) at = stack.node.scope;
+  for (let stack = Stack.of(at); isProductStack(stack) && stack.node.scope; stack = Stack.of(at)) at = stack.node.scope;
   return at;
 }
 

@@ -3,31 +3,13 @@ import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
-import { Construct } from 'constructs';
-import { EXIT_FINDINGS, main } from '../../src/cli/main';
-import { newApp, stackOf, tempDir } from '../templates/fixtures';
+import { scanJson } from './run-cli';
+import { EXIT_FINDINGS } from '../../src/cli/main';
+import { OpenInstanceProduct, newApp, stackOf, tempDir } from '../templates/fixtures';
 
 // `cdk-imdsv2 scan cdk.out` reads the whole cloud assembly (issue #17 item 6): stacks,
 // Stage assemblies, Service Catalog product stacks and templates shipped as file assets.
 
-async function scanJson(dir: string): Promise<{ code: number; out: any; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['scan', '--format', 'json', dir], { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
-  return { code, out: JSON.parse(stdout), stderr };
-}
-
-/** A product: one EC2 instance with IMDSv1 open, written with the L2 construct a user would write. */
-class WebProduct extends servicecatalog.ProductStack {
-  public constructor(scope: Construct, id: string) {
-    super(scope, id);
-    new ec2.Instance(this, 'Web', {
-      vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-1'] }),
-      instanceType: new ec2.InstanceType('t3.micro'),
-      machineImage: ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-1' }),
-    });
-  }
-}
 
 const OPEN_INSTANCE = { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1', MetadataOptions: { HttpTokens: 'optional' } } };
 
@@ -44,7 +26,7 @@ describe('cdk-imdsv2 scan on a whole cloud assembly', () => {
       productName: 'web',
       owner: 'platform',
       productVersions: [
-        { productVersionName: 'v1', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(new WebProduct(portfolio, 'WebProduct')) },
+        { productVersionName: 'v1', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(new OpenInstanceProduct(portfolio, 'WebProduct')) },
         { productVersionName: 'v2', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(path.join(sources, 'product.json')) },
         { productVersionName: 'v3', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(path.join(sources, 'product.yaml')) },
       ],

@@ -1,7 +1,8 @@
 import * as fs from 'fs';
 import * as path from 'path';
 import * as yaml from 'js-yaml';
-import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, main } from '../../src/cli/main';
+import { runCli, scanJson } from './run-cli';
+import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS } from '../../src/cli/main';
 import { parseTemplateText } from '../../src/templates/load-templates';
 import * as templateText from '../../src/templates/template-text';
 import { linesOf } from '../../src/templates/template-text';
@@ -11,23 +12,9 @@ import { LT_OPTIONAL, LT_REQUIRED, tempDir, template } from '../templates/fixtur
 // searched by content, one bad file reported and the rest still scanned, what CloudFormation
 // parses parsed, and SARIF/JSON lines at the offending property.
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
+const cli = runCli;
 
-async function cli(...argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
-  return { code, stdout, stderr };
-}
-
-async function json(...argv: string[]): Promise<{ code: number; out: any; stderr: string }> {
-  const run = await cli('scan', '--format', 'json', ...argv);
-  return { code: run.code, out: JSON.parse(run.stdout), stderr: run.stderr };
-}
+const json = scanJson;
 
 const INSTANCE_OPEN_YAML = [
   'Resources:',

@@ -6,22 +6,12 @@ import Ajv from 'ajv';
 import DRAFT_04 from 'ajv/lib/refs/json-schema-draft-04.json';
 import { CfnResource, NestedStack } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { runCli } from './run-cli';
 import SARIF_SCHEMA from './sarif-2.1.0-rtm.5.json';
-import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS, main } from '../../src/cli/main';
+import { EXIT_BAD_INPUT, EXIT_CLEAN, EXIT_FINDINGS } from '../../src/cli/main';
 import { LT_OPTIONAL, LT_REQUIRED, asg, newApp, stackOf, tempDir, template } from '../templates/fixtures';
 
-interface Run {
-  readonly code: number;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-async function cli(...argv: string[]): Promise<Run> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(argv, { stdout: (t) => { stdout += t; }, stderr: (t) => { stderr += t; } });
-  return { code, stdout, stderr };
-}
+const cli = runCli;
 
 const OPEN = template({ LT: LT_OPTIONAL, ASG: asg({ Ref: 'LT' }) });
 const CLOSED = template({ LT: LT_REQUIRED, ASG: asg({ Ref: 'LT' }) });

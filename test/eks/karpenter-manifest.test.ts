@@ -6,8 +6,8 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { ENV, eksCluster } from './helpers';
 import { EnforcementMode, Imdsv2Aspect, Imdsv2RuleId } from '../../src';
-import { main } from '../../src/cli/main';
 import { synth } from '../aspects/helpers';
+import { runCli, scanJson } from '../cli/run-cli';
 import { tempDir } from '../templates/fixtures';
 
 const MANIFEST_TYPE = 'Custom::AWSCDK-EKS-KubernetesResource';
@@ -264,8 +264,7 @@ describe('cdk-imdsv2 scan over a synthesized app with a Karpenter node class', (
     const stack = new Stack(app, 'Stack', { env: ENV });
     awsEksApp({ httpTokens: 'optional' })(stack);
     app.synth();
-    let stdout = '';
-    const code = await main(['scan', outdir], { stdout: (t) => { stdout += t; }, stderr: () => undefined });
+    const { code, stdout } = await runCli('scan', outdir);
     expect(code).toBe(1);
     expect(stdout).toMatch(new RegExp(`Imdsv2-TokensRequired\\s+error\\s+\\S*#\\S+\\s+${MANIFEST_TYPE}`));
     expect(stdout).toContain("HttpTokens is 'optional'");
@@ -279,9 +278,7 @@ describe('cdk-imdsv2 scan over a synthesized app with a Karpenter node class', (
       const cluster = eksCluster(stack, vpcOf(stack));
       if (withDeployment) cluster.addManifest('App', { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 2 } });
       app.synth();
-      let stdout = '';
-      await main(['scan', '--format', 'json', outdir], { stdout: (t) => { stdout += t; }, stderr: () => undefined });
-      return JSON.parse(stdout).resourcesChecked;
+      return (await scanJson(outdir)).out.resourcesChecked;
     }
     expect(await checked(true)).toBe(await checked(false));
   });

@@ -6,7 +6,7 @@ import { buildExampleApp } from '../../examples/example-app';
 import { buildServiceCatalogApp } from '../../examples/service-catalog-app';
 import { buildTracerRolloutApp } from '../../examples/tracer-rollout';
 import { EnforcementMode, Imdsv2Aspect, Imdsv2RuleId } from '../../src';
-import { main } from '../../src/cli/main';
+import { scanJson } from '../cli/run-cli';
 
 // Issue #17: `cdk-imdsv2 scan cdk.out` on the example apps finds every open resource the
 // aspect sees, including those of product stacks and template file assets.
@@ -43,9 +43,7 @@ describe.each(APPS)('%s: the aspect (REPORT) and cdk-imdsv2 scan of its cdk.out'
       }
     }
     // WHEN
-    let stdout = '';
-    const code = await main(['scan', '--format', 'json', outdir], { stdout: (t) => { stdout += t; }, stderr: () => undefined });
-    const scan = JSON.parse(stdout);
+    const { code, out: scan } = await scanJson(outdir);
     // THEN
     expect(code).toBe(seenByAspect.size > 0 ? 1 : 0);
     const seenByScan = new Set<string>(scan.findings.filter((f: any) => f.ruleId === Imdsv2RuleId.TOKENS_REQUIRED).map((f: any) => f.logicalId));
@@ -57,9 +55,7 @@ describe.each(APPS)('%s: the aspect (REPORT) and cdk-imdsv2 scan of its cdk.out'
 test('the Service Catalog example has an open resource in its product stack and in its file asset (the agreement above is not vacuous)', async () => {
   const outdir = fs.mkdtempSync(path.join(os.tmpdir(), 'scan-agrees-'));
   buildServiceCatalogApp(outdir).synth();
-  let stdout = '';
-  await main(['scan', '--format', 'json', outdir], { stdout: (t) => { stdout += t; }, stderr: () => undefined });
-  const findings = JSON.parse(stdout).findings.filter((f: any) => f.ruleId === Imdsv2RuleId.TOKENS_REQUIRED);
+  const findings = (await scanJson(outdir)).out.findings.filter((f: any) => f.ruleId === Imdsv2RuleId.TOKENS_REQUIRED);
   expect(findings.some((f: any) => /\.product\.template\.json$/.test(f.template))).toBe(true);
   expect(findings.some((f: any) => f.asset && /^asset\.[0-9a-f]+\.json$/.test(path.basename(f.template)))).toBe(true);
 });

@@ -2,6 +2,9 @@ import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
 import { App, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
+import { Construct } from 'constructs';
 
 /** A fresh temporary directory with `files` (name → text, or an object written as JSON). */
 export function tempDir(files: Record<string, string | object> = {}): string {
@@ -40,4 +43,19 @@ export function synthTemplatePaths(app: App): string[] {
 
 export function stackOf(app: App, id: string): Stack {
   return new Stack(app, id, { env: { account: '111111111111', region: 'eu-west-1' } });
+}
+
+/**
+ * A Service Catalog product stack with one IMDSv1-open `ec2.Instance` ('Web'), written with
+ * the L2 a user would write (its VPC imported, no lookup).
+ */
+export class OpenInstanceProduct extends servicecatalog.ProductStack {
+  public constructor(scope: Construct, id: string) {
+    super(scope, id);
+    new ec2.Instance(this, 'Web', {
+      vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-1'] }),
+      instanceType: new ec2.InstanceType('t3.micro'),
+      machineImage: ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-1' }),
+    });
+  }
 }

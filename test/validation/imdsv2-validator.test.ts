@@ -4,10 +4,9 @@ import { App, AspectPriority, Aspects, CfnResource, Validations } from 'aws-cdk-
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
-import { Construct } from 'constructs';
 import { EnforcementMode, Imdsv2Aspect, Imdsv2RuleId } from '../../src';
 import { Imdsv2Validator, Imdsv2ValidatorProps } from '../../src/validation/imdsv2-validator';
-import { newApp, stackOf, synthTemplatePaths, tempDir, template } from '../templates/fixtures';
+import { OpenInstanceProduct, newApp, stackOf, synthTemplatePaths, tempDir, template } from '../templates/fixtures';
 import { pluginReport } from '../validation-report';
 
 const AMI = ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-0123456789abcdef0' });
@@ -216,18 +215,6 @@ describe('Imdsv2Validator', () => {
 });
 
 describe('Imdsv2Validator on Service Catalog products (issue #17 item 6)', () => {
-  /** A product stack with an IMDSv1 instance, written with the L2 a user would write. */
-  class WebProduct extends servicecatalog.ProductStack {
-    public constructor(scope: Construct, id: string) {
-      super(scope, id);
-      new ec2.Instance(this, 'Web', {
-        vpc: ec2.Vpc.fromVpcAttributes(this, 'Vpc', { vpcId: 'vpc-1', availabilityZones: ['eu-west-1a'], privateSubnetIds: ['subnet-1'] }),
-        instanceType: new ec2.InstanceType('t3.micro'),
-        machineImage: AMI,
-      });
-    }
-  }
-
   test('GIVEN a product from a ProductStack and one from a template file asset THEN the validator reports the IMDSv1 instance in each (CDK passes neither template)', () => {
     // GIVEN
     const sources = tempDir({ 'product.json': { Resources: { FromFile: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1', MetadataOptions: { HttpTokens: 'optional' } } } } } });
@@ -237,7 +224,7 @@ describe('Imdsv2Validator on Service Catalog products (issue #17 item 6)', () =>
       productName: 'web',
       owner: 'platform',
       productVersions: [
-        { productVersionName: 'v1', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(new WebProduct(portfolio, 'WebProduct')) },
+        { productVersionName: 'v1', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(new OpenInstanceProduct(portfolio, 'WebProduct')) },
         { productVersionName: 'v2', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(path.join(sources, 'product.json')) },
       ],
     });
