@@ -427,7 +427,9 @@ export class Imdsv2Aspect implements IAspect {
     const byStack = new Map<Stack, FinalVerdict[]>();
     for (const f of finals) {
       const stack = Stack.of(f.resource);
-      byStack.set(stack, [...byStack.get(stack) ?? [], f]);
+      const list = byStack.get(stack);
+      if (list) list.push(f);
+      else byStack.set(stack, [f]);
       for (const finding of f.open) this.annotateOpen(f, finding);
       if (perFix) for (const finding of f.fixed) this.annotateFixed(f, finding);
     }

@@ -87,10 +87,21 @@ export function undoSets(resource: CfnResource, applied: readonly AppliedSet[]):
  * a launch template as if it had not been fixed, to see whether fixing it is still safe.
  */
 export function withoutSets(properties: Json, applied: readonly AppliedSet[]): Json {
-  const copy = JSON.parse(JSON.stringify(properties ?? {}));
+  // Copied only along the paths it changes: the rest is shared with `properties` (nothing
+  // writes into a view's properties), as a deep copy of every resource cost a whole render's worth.
+  const copy = shallowCopy(properties ?? {});
   for (const a of applied) {
     const target = a.createdAt ?? a.path;
-    const parent = target.slice(0, -1).reduce<Json>((o, k) => (isContainer(o) ? o[k] : undefined), copy);
+    let parent: Json = copy;
+    for (const key of target.slice(0, -1)) {
+      if (!isContainer(parent)) break;
+      const child: Json = parent[key];
+      if (!isContainer(child)) {
+        parent = undefined;
+        break;
+      }
+      parent = parent[key] = shallowCopy(child);
+    }
     if (!isContainer(parent)) continue;
     const last = target[target.length - 1];
     if (a.createdAt === undefined) parent[last] = a.before;
@@ -98,6 +109,13 @@ export function withoutSets(properties: Json, applied: readonly AppliedSet[]): J
     else delete parent[last];
   }
   return copy;
+}
+
+/** A copy of the object or array itself, its values shared. */
+function shallowCopy(value: Json): Json {
+  if (Array.isArray(value)) return [...value];
+  if (typeof value === 'object' && value !== null) return { ...value };
+  return value;
 }
 
 /** Where `path` stood in `root` before a patch: its value, or the first key that was missing. */

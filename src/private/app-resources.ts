@@ -34,6 +34,7 @@ export class AppResources extends IndexedResources {
   /** The user-data properties of each resource that has any, from the same render as its view. */
   private readonly scriptProperties = new Map<CfnResource, Record<string, unknown>>();
   private readonly logicalIds = new Map<CfnResource, string>();
+  private readonly stackPaths = new Map<Stack, string>();
 
   /**
    * @param trustBuiltinAspects whether an instance with aws-cdk-lib's
@@ -75,15 +76,15 @@ export class AppResources extends IndexedResources {
     const all = rendered ?? renderedProperties(resource, readPropertiesOf(adapter.properties, scripts), adapter.fieldsRead);
     const properties = pick(all, adapter.properties);
     if (scripts !== undefined) this.scriptProperties.set(resource, pick(all, scripts));
-    this.addStack(stack);
+    const stackPath = this.addStack(stack);
     const view = this.index.add({
-      key: `${stack.node.path}/${logicalId}`,
+      key: `${stackPath}/${logicalId}`,
       logicalId,
       type: resource.cfnResourceType,
       properties,
       path: resource.node.path,
       compliantBecause: this.trustBuiltinAspects ? settledByRequireImdsv2Aspect(resource) : undefined,
-    }, stack.node.path);
+    }, stackPath);
     this.views.set(resource, view);
     this.byKey.set(view.key, resource);
     let perStack = this.byStack.get(stack);
@@ -95,18 +96,26 @@ export class AppResources extends IndexedResources {
     return view;
   }
 
-  /** Each stack is one template of the index, deployed by its top-level stack. */
-  private addStack(stack: Stack): void {
-    if (this.index.hasTemplate(stack.node.path)) return;
+  /**
+   * Each stack is one template of the index, deployed by its top-level stack; returns its id
+   * (the stack's path, worked out once: a construct's path is built again on every read).
+   */
+  private addStack(stack: Stack): string {
+    const known = this.stackPaths.get(stack);
+    if (known !== undefined) return known;
+    const id = stack.node.path;
+    this.stackPaths.set(stack, id);
+    if (this.index.hasTemplate(id)) return id;
     let top = stack;
     while (top.nestedStackParent) top = top.nestedStackParent;
     let defined: ReadonlySet<string> | undefined;
     this.index.addTemplate({
-      id: stack.node.path,
+      id,
       deployment: top.node.path,
       // Worked out when first asked (a Kubernetes manifest with references, rarely): one walk of the stack.
       defines: (logicalId) => (defined ??= logicalIdsOf(stack)).has(logicalId),
     });
+    return id;
   }
 
   /**

@@ -1,5 +1,5 @@
-import { Annotations, CfnResource, DefaultTokenResolver, canInspect, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Lazy, Reference, Stack, Tokenization } from 'aws-cdk-lib';
-import { IConstruct } from 'constructs';
+import { Annotations, CfnResource, DefaultTokenResolver, canInspect, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Lazy, Reference, ResolveOptions, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { Construct, IConstruct } from 'constructs';
 import { pick } from '../engine/json';
 
 /**
@@ -446,7 +446,61 @@ export function referencedResources(resource: CfnResource): CfnResource[] {
  */
 export function resolveWithoutTrace(scope: IConstruct, value: unknown, removeEmpty?: boolean): unknown {
   const resolver = lazyFieldsKnown(scope) ? UNCACHED_RESOLVER : SNAPSHOT_RESOLVER;
-  return Tokenization.resolve(value, { scope: Stack.of(scope), resolver, preparing: false, removeEmpty });
+  return resolveTokensOnly(value, { scope: Stack.of(scope), resolver, preparing: false, removeEmpty }, 0);
+}
+
+/** Whether `s` holds a string token or is a list token (`Token.isUnresolved` tells a list token only inside a list). */
+function holdsToken(s: string): boolean {
+  return Token.isUnresolved(s) || Token.isUnresolved([s]);
+}
+
+/** Past this depth a value is handed to aws-cdk-lib whole (which fails on a cycle, as synthesis does). */
+const MAX_LITERAL_DEPTH = 100;
+
+/**
+ * `Tokenization.resolve(value, options)`, giving aws-cdk-lib only the tokens: the literal
+ * parts of `value` (plain objects, arrays, strings and numbers that are no tokens) are
+ * copied here, as aws-cdk-lib copies them (undefined dropped unless `removeEmpty` is false),
+ * and each token (a string or number holding one, an IResolvable, an array holding a list
+ * token, an object with a token key) is resolved by aws-cdk-lib on its own. The result is
+ * the same; what is saved is aws-cdk-lib's per-value context, which is most of what resolving
+ * the few literal-heavy properties the engine reads costs. Public API only.
+ */
+function resolveTokensOnly(value: unknown, options: ResolveOptions, depth: number): unknown {
+  if (value === undefined || value === null) return value;
+  switch (typeof value) {
+    case 'boolean':
+      return value;
+    case 'string':
+      return holdsToken(value) ? Tokenization.resolve(value, options) : value; // a list token here: aws-cdk-lib says why not
+    case 'number':
+      return Token.isUnresolved(value) ? Tokenization.resolve(value, options) : value;
+    case 'object':
+      break;
+    default:
+      return Tokenization.resolve(value, options); // a function: aws-cdk-lib says why it cannot
+  }
+  if (value instanceof Date || depth > MAX_LITERAL_DEPTH) return Tokenization.resolve(value, options);
+  const leaveEmpty = options.removeEmpty === false;
+  if (Array.isArray(value)) {
+    // a list token among the elements makes the whole list one token to aws-cdk-lib
+    if (value.some((v) => typeof v === 'string' && holdsToken(v))) return Tokenization.resolve(value, options);
+    const out: unknown[] = [];
+    for (const v of value) {
+      const r = resolveTokensOnly(v, options, depth + 1);
+      if (r !== undefined || leaveEmpty) out.push(r);
+    }
+    return out;
+  }
+  if (Tokenization.isResolvable(value) || Construct.isConstruct(value)) return Tokenization.resolve(value, options);
+  const keys = Object.keys(value);
+  if (keys.some((k) => Token.isUnresolved(k))) return Tokenization.resolve(value, options);
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const r = resolveTokensOnly((value as Record<string, unknown>)[key], options, depth + 1);
+    if (r !== undefined || leaveEmpty) out[key] = r;
+  }
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------
