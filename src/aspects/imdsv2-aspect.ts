@@ -129,12 +129,14 @@ const ANNOTATE_FIXES_CONTEXT = 'cdk-imdsv2:annotateFixes';
 
 /** What the aspect did to one resource (REWRITE). */
 interface Rewrite {
-  /** The engine's verdict when the aspect visited it. */
-  readonly verdict: ResourceVerdict;
   /** The paths written, with what they replaced (all but a new launch template's). */
   applied: AppliedSet[];
-  /** A launch template was made for it (it stays: it cannot be shown away). */
-  readonly attached: boolean;
+  /**
+   * When a launch template was made for it (it stays: it cannot be shown away): what the
+   * visit's verdict said it fixes, and the impact on deploy. Only this of the verdict is
+   * kept: a verdict holds the resource's whole view.
+   */
+  readonly attached?: { readonly fixed: Finding[]; readonly impact: Impact };
 }
 
 /** What the final check decided for one resource, on the templates that will be deployed. */
@@ -267,7 +269,9 @@ export class Imdsv2Aspect implements IAspect {
           (template) => { this.covered.add(template); TAKEN.add(template); this.own(template); });
         if (done) applied.push(done);
       }
-      this.rewrites.set(resource, { verdict, applied, attached: verdict.patches.some((p) => p.kind === 'attach-launch-template') });
+      const attached = verdict.patches.some((p) => p.kind === 'attach-launch-template')
+        ? { fixed: verdict.findings.filter((f) => f.fixable), impact: verdict.impact } : undefined;
+      this.rewrites.set(resource, { applied, attached });
     }
   }
 
@@ -305,6 +309,10 @@ export class Imdsv2Aspect implements IAspect {
    */
   private finalCheck(stage: Stage): string[] {
     const owned = this.owned.get(stage)!;
+    // The visit's index is not read again: the final check renders afresh, and the Stage's
+    // visits are over (a Stage's aspects all run before its validation, and a reference
+    // cannot cross Stages). Freed before the judge renders everything once more.
+    this.resources = new AppResources();
     const constructs = constructsOfAssembly(stage).constructs;
     const all = constructs.filter(isImdsBearing);
     let verdicts = this.judge(all, owned);
@@ -315,9 +323,6 @@ export class Imdsv2Aspect implements IAspect {
     const entries = finals.map((f) => this.entryOf(f));
     this.judged.set(stage, entries);
     this.annotateFinal(finals, stage);
-    // Nothing of a judged Stage is read again (a reference cannot cross Stages): free the
-    // visit's renders before aws-cdk-lib writes the templates, the peak of a synth's memory.
-    if ([...this.owned.keys()].every((s) => this.judged.has(s))) this.resources = new AppResources();
     fs.mkdirSync(stage.outdir, { recursive: true });
     fs.writeFileSync(path.join(stage.outdir, REPORT_FILE),
       JSON.stringify({ mode: this.mode, resources: entries }, undefined, 2));
@@ -378,7 +383,7 @@ export class Imdsv2Aspect implements IAspect {
       if (missing.length === 0) continue;
       const late = missing.map((p) => applyPatch(resource, p, verdict.resource.properties, () => resource, () => undefined)!);
       if (rewrite) rewrite.applied.push(...late);
-      else this.rewrites.set(resource, { verdict, applied: late, attached: false });
+      else this.rewrites.set(resource, { applied: late });
       changed = true;
     }
     return changed;
@@ -388,13 +393,13 @@ export class Imdsv2Aspect implements IAspect {
   private finalVerdictOf({ resource, verdict }: { resource: CfnResource; verdict: ResourceVerdict }): FinalVerdict {
     const rewrite = this.mode === EnforcementMode.REWRITE ? this.rewrites.get(resource) : undefined;
     const written = new Set((rewrite?.applied ?? []).map((a) => a.path.join('.')));
-    const allWritten = verdict.patches.every((p) => p.kind === 'attach-launch-template' ? rewrite?.attached : written.has(pathOf(p)));
+    const allWritten = verdict.patches.every((p) => p.kind === 'attach-launch-template' ? rewrite?.attached !== undefined : written.has(pathOf(p)));
     // The engine's fixable findings are fixed when every patch it asks for is written.
     const fixedNow = rewrite && allWritten ? verdict.findings.filter((f) => f.fixable) : [];
     // A new launch template cannot be shown away: what it fixed comes from the visit.
-    const fixedByAttach = rewrite?.attached ? rewrite.verdict.findings.filter((f) => f.fixable) : [];
+    const fixedByAttach = rewrite?.attached?.fixed ?? [];
     const open = verdict.findings.filter((f) => !fixedNow.includes(f));
-    const applied = rewrite !== undefined && (written.size > 0 || rewrite.attached) && allWritten;
+    const applied = rewrite !== undefined && (written.size > 0 || rewrite.attached !== undefined) && allWritten;
     const consumerOfFix = this.mode === EnforcementMode.REWRITE && allWritten && verdict.impact !== Impact.NONE;
     return {
       resource,
@@ -402,7 +407,7 @@ export class Imdsv2Aspect implements IAspect {
       fixed: [...fixedByAttach, ...fixedNow],
       open,
       applied: applied || consumerOfFix,
-      impact: rewrite?.attached ? rewrite.verdict.impact : verdict.impact,
+      impact: rewrite?.attached?.impact ?? verdict.impact,
     };
   }
 
