@@ -56,6 +56,9 @@ export function stackCount(n: number, layout: Layout): number {
 /** Set (to anything) for apps made as `cdk synth` makes them, with `aws:cdk:path` metadata. */
 export const PATH_METADATA_ENV = 'CDK_IMDSV2_BENCH_PATH_METADATA';
 
+/** Set (to anything) for a warm process: each worker synthesizes the same app once, untimed, before the timed one. */
+export const WARM_ENV = 'CDK_IMDSV2_BENCH_WARM';
+
 /**
  * A new App, with what every variant shares: no built-in CloudFormation validation, no
  * 500-resource limit per stack (N = 6,000 in one stack is the point), no version reporting.

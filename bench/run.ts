@@ -15,7 +15,7 @@
  *   npm run bench -- [--n 1000,3000,6000] [--runs 3] [--layouts one-stack,stacks]
  *                    [--variants plain,ours-aspect-rewrite,ours-aspect-validator,ours-all]
  *                    [--mixed-n 6000] [--mixed-runs 3] [--mixed-variants plain,report-floor,ours-all] [--no-mixed]
- *                    [--load-runs 10] [--scan-runs 5] [--no-scan] [--path-metadata]
+ *                    [--load-runs 10] [--scan-runs 5] [--no-scan] [--path-metadata] [--warm]
  *                    [--quick] [--write BENCHMARKS.md] [--out bench/results/latest.json]
  *
  * --write writes BENCHMARKS.md (the method, each goal of issue #20 met or missed with its
@@ -23,6 +23,10 @@
  * --mixed-runs 1 --load-runs 5 --scan-runs 1 (about 3 minutes on 2 idle cores, against about
  * 11 for the default, estimated). --path-metadata makes the apps as `cdk synth` does, with
  * `aws:cdk:path` in every resource's Metadata; without it they are made as `new App()` makes them.
+ * --warm has each worker synthesize its app once, untimed, before the timed synth: the cost
+ * in a process whose code is compiled and warm (`cdk synth` runs cold), which tells what the
+ * code costs from what compiling it costs. The variants with Imdsv2Aspect also record the
+ * time inside its visit and its final check (the table "Where the aspect's time goes").
  */
 import { spawnSync } from 'child_process';
 import * as fs from 'fs';
@@ -30,7 +34,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { CORPUS, GUARD_BIN, GUARD_RULES, ROOT } from './cfn-guard';
-import { AppKind, Layout, PATH_METADATA_ENV } from './generator';
+import { AppKind, Layout, PATH_METADATA_ENV, WARM_ENV } from './generator';
 import { LOAD_MODES, LoadMode, LoadResult } from './load';
 import { benchmarksMd } from './report';
 import { median } from './stats';
@@ -57,6 +61,8 @@ export interface Options {
   readonly scanRuns: number;
   readonly scan: boolean;
   readonly pathMetadata: boolean;
+  /** `--warm`: each worker synthesizes the app once, untimed, before the timed synth. */
+  readonly warm: boolean;
   readonly out: string;
 }
 
@@ -104,6 +110,7 @@ function parseArgs(argv: string[]): Options {
     scanRuns: Number(get('scan-runs') ?? (quick ? 1 : 5)),
     scan: !argv.includes('--no-scan'),
     pathMetadata: argv.includes('--path-metadata'),
+    warm: argv.includes('--warm'),
     out: path.resolve(get('out') ?? path.join(RESULTS, 'latest.json')),
   };
 }
@@ -205,6 +212,9 @@ export interface Summary {
   readonly cfnResources: number;
   readonly violations: Record<string, number>;
   readonly counts: Record<string, number | string>;
+  /** Median time inside Imdsv2Aspect's visits and its final check, ms (variants with the aspect). */
+  readonly medianVisitMs?: number;
+  readonly medianFinalCheckMs?: number;
 }
 
 function summarise(cells: Cell[]): Summary[] {
@@ -231,6 +241,8 @@ function summarise(cells: Cell[]): Summary[] {
       cfnResources: first.cfnResources,
       violations: first.violations,
       counts: first.counts,
+      medianVisitMs: ok.every((r) => r.aspectMs) && ok.length ? median(ok.map((r) => r.aspectMs!.visit)) : undefined,
+      medianFinalCheckMs: ok.every((r) => r.aspectMs) && ok.length ? median(ok.map((r) => r.aspectMs!.finalCheck)) : undefined,
     };
   });
   return base.map((s, i) => {
@@ -458,6 +470,7 @@ export function markdown(summaries: Summary[], growths: Growth[], scan: ScanComp
   const lines: string[] = [];
   lines.push(`Command: \`${meta.command}\``, '');
   lines.push(`Code: commit ${meta.commit}.`, '');
+  if (meta.warm) lines.push('Processes: **warm** (`--warm`): each worker synthesizes the same app once, untimed, before the timed synth, so that the code is compiled and warm; `cdk synth` runs cold.', '');
   lines.push(`Apps: ${meta.pathMetadata ? 'with path metadata (`aws:cdk:path` on every resource, as `cdk synth` makes them)' : 'without path metadata (as `new App()` makes them; `cdk synth` adds `aws:cdk:path` to every resource)'}.`, '');
   lines.push(`Machine: ${meta.cpus} (nproc ${meta.nproc}), ${meta.memoryGb} GB RAM, Node ${meta.node}, ${meta.platform}; load average at start ${meta.loadStart}, at end ${meta.loadEnd}; ${meta.date}; ${meta.durationMin} min in all.`, '');
   lines.push('Time: building the app and `app.synth()` in a fresh process (module loading not included), median of the runs; min–max in brackets. Peak memory: the process\'s maxRSS (median). CPU: user + system time of the process over the same span (median), to tell a slower machine from a process kept waiting. Ratios (x plain): the median over the repetitions of the ratio to the plain run of the same repetition (variants interleaved), at the same app, N and layout.', '');
@@ -472,6 +485,24 @@ export function markdown(summaries: Summary[], growths: Growth[], scan: ScanComp
         ...Object.entries(s.counts).filter(([k]) => k !== 'firstError').map(([k, v]) => `${k} ${v}`),
       ].join(', ');
       lines.push(`| ${s.variant}${s.ok ? '' : ' (FAILED)'} | ${s.n} | ${s.cfnResources} | ${s.runs} | ${fmtS(s.medianMs)} (${fmtS(s.minMs)}–${fmtS(s.maxMs)}) | ${fmtX(s.ratioToPlain)} | ${fmtS(s.medianCpuMs)} | ${fmtX(s.cpuRatioToPlain)} | ${s.peakRssMb.toFixed(0)} | ${fmtX(s.rssRatioToPlain)} | ${found} |`);
+    }
+    lines.push('');
+  }
+  const timed = summaries.filter((s) => s.variant === 'ours-aspect-rewrite' && s.medianVisitMs !== undefined);
+  if (timed.length > 0) {
+    lines.push('#### Where the aspect\'s time goes', '');
+    lines.push('Time inside `Imdsv2Aspect` (REWRITE), median of the runs: its visit (each IMDS-bearing resource rendered, analysed, fixed) and its final check at validation '
+      + '(each rendered again as it will be deployed, judged, reported). The rest of what the variant adds over plain is aws-cdk-lib\'s, outside the aspect '
+      + '(the fixes written into the templates, garbage collection of what the aspect made).', '');
+    lines.push('| app | layout | N | plain s | aspect s | over plain ms | visit ms | final check ms | rest ms | visit + final check, x plain |');
+    lines.push('|---|---|---:|---:|---:|---:|---:|---:|---:|---:|');
+    for (const s of timed) {
+      const plain = summaries.find((p) => p.variant === 'plain' && p.app === s.app && p.n === s.n && p.layout === s.layout);
+      if (!plain) continue;
+      const over = s.medianMs - plain.medianMs;
+      const inside = s.medianVisitMs! + s.medianFinalCheckMs!;
+      lines.push(`| ${s.app} | ${s.layout} | ${s.n} | ${fmtS(plain.medianMs)} | ${fmtS(s.medianMs)} | ${over.toFixed(0)} | ${s.medianVisitMs!.toFixed(0)} | `
+        + `${s.medianFinalCheckMs!.toFixed(0)} | ${(over - inside).toFixed(0)} | ${(inside / plain.medianMs).toFixed(3)} |`);
     }
     lines.push('');
   }
@@ -529,6 +560,8 @@ function main(): void {
   // read by bench/generator.ts in every worker (they inherit the environment)
   if (o.pathMetadata) process.env[PATH_METADATA_ENV] = '1';
   else delete process.env[PATH_METADATA_ENV];
+  if (o.warm) process.env[WARM_ENV] = '1';
+  else delete process.env[WARM_ENV];
   console.log('\nload cost (CPU of requiring an EC2 app\'s modules, and cdk-imdsv2 on top):');
   const load = measureLoad(o.loadRuns);
   const cells: Cell[] = [];
@@ -546,6 +579,7 @@ function main(): void {
   const meta = {
     command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
     pathMetadata: o.pathMetadata,
+    warm: o.warm,
     date: started.toISOString(),
     durationMin: ((performance.now() - t0) / 60000).toFixed(1),
     nproc: os.cpus().length,

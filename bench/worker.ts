@@ -13,7 +13,8 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { CfnResource } from 'aws-cdk-lib';
-import { AppKind, Layout, generate, newApp } from './generator';
+import { Imdsv2Aspect } from '../src';
+import { AppKind, Layout, WARM_ENV, generate, newApp } from './generator';
 import { Variant, prepare } from './variants';
 
 export interface WorkerResult {
@@ -40,6 +41,33 @@ export interface WorkerResult {
   /** Violations per validation plugin, from the policy validation report. */
   readonly violations: Record<string, number>;
   readonly counts: Record<string, number | string>;
+  /**
+   * Time inside `Imdsv2Aspect`, ms: its visits (render, analyse, fix) and its final check
+   * at validation (render again, judge, report). Absent for variants without the aspect.
+   */
+  readonly aspectMs?: { readonly visit: number; readonly finalCheck: number };
+}
+
+/**
+ * Adds up the time spent in `Imdsv2Aspect`'s visit and final check (a private method, read
+ * by name: the bench fails loudly when it is renamed).
+ */
+function timeAspect(): () => { visit: number; finalCheck: number } {
+  const proto = Imdsv2Aspect.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
+  const spent = { visit: 0, finalCheck: 0 };
+  for (const method of ['visit', 'finalCheck'] as const) {
+    const original = proto[method];
+    if (typeof original !== 'function') throw new Error(`bench: Imdsv2Aspect has no method ${method} to time`);
+    proto[method] = function timed(this: unknown, ...args: unknown[]) {
+      const t0 = performance.now();
+      try {
+        return original.apply(this, args);
+      } finally {
+        spent[method] += performance.now() - t0;
+      }
+    };
+  }
+  return () => ({ ...spent });
 }
 
 function main(): void {
@@ -49,6 +77,16 @@ function main(): void {
   const base = { variant, n, layout, buildMs: 0, synthMs: 0, totalMs: 0, cpuMs: 0, stacks: 0, cfnResources: 0, violations: {}, counts: {} };
   let result: WorkerResult;
   try {
+    if (process.env[WARM_ENV]) {
+      // the same app once, untimed: what is left is the cost in a process whose code is compiled and warm
+      const warmOut = fs.mkdtempSync(path.join(os.tmpdir(), 'cdk-imdsv2-bench-warm-'));
+      const warm = newApp(warmOut);
+      prepare(warm, variant as Variant);
+      generate(warm, n, layout as Layout, (kind ?? 'mixed') as AppKind);
+      warm.synth();
+      fs.rmSync(warmOut, { recursive: true, force: true });
+    }
+    const spentInAspect = variant.startsWith('ours-aspect') || variant === 'ours-all' ? timeAspect() : undefined;
     const t0 = performance.now();
     const cpu0 = process.cpuUsage();
     const app = newApp(outdir);
@@ -72,6 +110,7 @@ function main(): void {
       cfnResources,
       violations: violationsOf(outdir),
       counts: prepared.finish(),
+      aspectMs: spentInAspect?.(),
     };
   } catch (e) {
     result = { ...base, ok: false, error: (e as Error).message.slice(0, 500), maxRssMb: process.resourceUsage().maxRSS / 1024 };

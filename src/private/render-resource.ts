@@ -200,8 +200,9 @@ class PropConverter {
   public convert(path: StructPath, value: unknown): unknown {
     if (Array.isArray(value)) {
       const out: unknown[] = [];
+      const inner = [...path, '[]'];
       for (const v of value) {
-        const c = this.convert([...path, '[]'], v);
+        const c = isLeaf(v) ? v : this.convert(inner, v);
         if (c === UNCONVERTIBLE) return UNCONVERTIBLE;
         out.push(c);
       }
@@ -217,7 +218,8 @@ class PropConverter {
     for (const field of Object.keys(value)) {
       const name = fields.get(field);
       if (name === undefined) continue; // a field the converter drops
-      const c = this.convert([...path, field], value[field]);
+      const v = value[field];
+      const c = isLeaf(v) ? v : this.convert([...path, field], v);
       if (c === UNCONVERTIBLE) return UNCONVERTIBLE;
       out[name] = c;
     }
@@ -288,6 +290,11 @@ class PropConverter {
     }
     return out;
   }
+}
+
+/** A value `convert` hands back as it is (what is neither a list nor an object). */
+function isLeaf(v: unknown): boolean {
+  return typeof v !== 'object' || v === null;
 }
 
 const STRUCT_NAMES = new WeakMap<object, Map<string, Map<string, string | undefined>>>();
