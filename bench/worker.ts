@@ -16,6 +16,7 @@ import { CfnResource } from 'aws-cdk-lib';
 import { Imdsv2Aspect } from '../src';
 import { AppKind, Layout, WARM_ENV, generate, newApp } from './generator';
 import { Variant, prepare } from './variants';
+import * as renderModule from '../src/private/render-resource';
 
 export interface WorkerResult {
   readonly variant: string;
@@ -45,28 +46,32 @@ export interface WorkerResult {
    * Time inside `Imdsv2Aspect`, ms: its visits (render, analyse, fix) and its final check
    * at validation (render again, judge, report). Absent for variants without the aspect.
    */
-  readonly aspectMs?: { readonly visit: number; readonly finalCheck: number };
+  readonly aspectMs?: { readonly visit: number; readonly finalCheck: number; readonly rendering: number };
 }
 
 /**
- * Adds up the time spent in `Imdsv2Aspect`'s visit and final check (a private method, read
- * by name: the bench fails loudly when it is renamed).
+ * Adds up the time spent in `Imdsv2Aspect`'s visit and final check (a private method), and
+ * of it in rendering resources (aws-cdk-lib resolving what the engine reads: the
+ * `renderedProperties` export, which the compiled code looks up at each call). Each is read
+ * by name: the bench fails loudly when one is renamed.
  */
-function timeAspect(): () => { visit: number; finalCheck: number } {
-  const proto = Imdsv2Aspect.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-  const spent = { visit: 0, finalCheck: 0 };
-  for (const method of ['visit', 'finalCheck'] as const) {
-    const original = proto[method];
-    if (typeof original !== 'function') throw new Error(`bench: Imdsv2Aspect has no method ${method} to time`);
-    proto[method] = function timed(this: unknown, ...args: unknown[]) {
+function timeAspect(): () => { visit: number; finalCheck: number; rendering: number } {
+  const spent = { visit: 0, finalCheck: 0, rendering: 0 };
+  const time = (owner: Record<string, unknown>, method: string, key: keyof typeof spent) => {
+    const original = owner[method];
+    if (typeof original !== 'function') throw new Error(`bench: no function ${method} to time`);
+    owner[method] = function timed(this: unknown, ...args: unknown[]) {
       const t0 = performance.now();
       try {
         return original.apply(this, args);
       } finally {
-        spent[method] += performance.now() - t0;
+        spent[key] += performance.now() - t0;
       }
     };
-  }
+  };
+  time(Imdsv2Aspect.prototype as unknown as Record<string, unknown>, 'visit', 'visit');
+  time(Imdsv2Aspect.prototype as unknown as Record<string, unknown>, 'finalCheck', 'finalCheck');
+  time(renderModule as unknown as Record<string, unknown>, 'renderedProperties', 'rendering');
   return () => ({ ...spent });
 }
 
