@@ -109,16 +109,12 @@ function prunedProperties(resource: CfnResource, only: readonly string[], fields
   if (!isPlainObject(props) || touching === undefined) return undefined;
   const names = cfnNamesOf(resource, internals, props);
   const wanted: Record<string, unknown> = {};
-  const unread: Record<string, unknown> = {};
-  /** Per pruned struct prop (camelCase key): its unread fields, as UNREAD. */
-  const unreadFields = new Map<string, Record<string, unknown>>();
+  /** Per pruned struct prop (camelCase key): its unread fields present, camelCase and CloudFormation names. */
+  const unreadFields = new Map<string, { readonly keys: string[]; readonly names: string[] }>();
   for (const key of Object.keys(props)) {
     const name = names.get(key);
+    if (name !== undefined && !only.includes(name)) continue;
     const value = props[key];
-    if (name !== undefined && !only.includes(name)) {
-      if (value !== undefined) unread[key] = UNREAD;
-      continue;
-    }
     const fields = name === undefined ? undefined : fieldsRead[name];
     if (fields === undefined || !isPlainObject(value)) {
       wanted[key] = value; // read whole (a token is resolved whole: what it makes is not known before)
@@ -127,22 +123,46 @@ function prunedProperties(resource: CfnResource, only: readonly string[], fields
     const fieldNames = new PropConverter(resource, internals, props, key, value).structNames([], Object.keys(value));
     if (fieldNames === undefined) return undefined; // its field names cannot be learnt: render it whole
     const kept: Record<string, unknown> = {};
-    const dropped: Record<string, unknown> = {};
+    const unreadHere = { keys: [] as string[], names: [] as string[] };
     for (const field of Object.keys(value)) {
       const fieldName = fieldNames.get(field);
-      if (fieldName === undefined || fields.includes(fieldName)) kept[field] = value[field];
-      else if (value[field] !== undefined) dropped[field] = UNREAD;
+      if (fieldName === undefined || fields.includes(fieldName)) {
+        kept[field] = value[field];
+      } else if (value[field] !== undefined) {
+        unreadHere.keys.push(field);
+        unreadHere.names.push(fieldName);
+      }
     }
     wanted[key] = kept;
-    unreadFields.set(key, dropped);
+    unreadFields.set(key, unreadHere);
   }
   const resolved = (resolveWithoutTrace(resource, wanted) ?? {}) as Record<string, unknown>;
-  for (const [key, dropped] of unreadFields) {
-    const own = resolved[key];
-    resolved[key] = { ...dropped, ...(isPlainObject(own) ? own : {}) };
+  let rendered = convertedProperties(resource, internals, props, names, resolved);
+  if (rendered !== undefined) {
+    // Each pruned struct gets its unread fields back as UNREAD (see mergeOverrides): added
+    // after the conversion, which has nothing to do for them.
+    for (const [key, unreadHere] of unreadFields) {
+      const name = names.get(key)!;
+      const own = rendered[name];
+      const struct: Record<string, unknown> = {};
+      for (const fieldName of unreadHere.names) struct[fieldName] = UNREAD;
+      rendered[name] = { ...struct, ...(isPlainObject(own) ? own : {}) };
+    }
+  } else {
+    // renderProperties validates and converts every prop: the others go in as UNREAD.
+    const unread: Record<string, unknown> = {};
+    for (const key of Object.keys(props)) {
+      const name = names.get(key);
+      if (name !== undefined && !only.includes(name) && props[key] !== undefined) unread[key] = UNREAD;
+    }
+    for (const [key, unreadHere] of unreadFields) {
+      const own = resolved[key];
+      const struct: Record<string, unknown> = {};
+      for (const field of unreadHere.keys) struct[field] = UNREAD;
+      resolved[key] = { ...struct, ...(isPlainObject(own) ? own : {}) };
+    }
+    rendered = internals.renderProperties({ ...unread, ...resolved }) ?? {};
   }
-  const rendered = convertedProperties(resource, internals, props, resolved)
-    ?? internals.renderProperties({ ...unread, ...resolved }) ?? {};
   const result = pick(rendered, only);
   if (touching !== null) mergeOverrides(resource, result, touching, fieldsRead);
   for (const [name, value] of Object.entries(result)) {
@@ -166,10 +186,8 @@ function prunedProperties(resource: CfnResource, only: readonly string[], fields
  * Undefined (the caller calls `renderProperties`) when a prop's name is not known or a
  * probe could not be rendered.
  */
-function convertedProperties(
-  resource: CfnResource, internals: RenderInternals, props: Record<string, unknown>, resolved: Record<string, unknown>,
-): Record<string, unknown> | undefined {
-  const names = cfnNamesOf(resource, internals, props);
+function convertedProperties(resource: CfnResource, internals: RenderInternals, props: Record<string, unknown>,
+  names: ReadonlyMap<string, string | undefined>, resolved: Record<string, unknown>): Record<string, unknown> | undefined {
   const out: Record<string, unknown> = {};
   for (const key of Object.keys(resolved)) {
     const name = names.get(key);
@@ -234,7 +252,7 @@ class PropConverter {
    * markers cannot be rendered there (remembered too).
    */
   public structNames(path: StructPath, fields: readonly string[]): ReadonlyMap<string, string | undefined> | undefined {
-    const place = [this.key, ...path].join('.');
+    const place = path.length === 0 ? this.key : [this.key, ...path].join('.');
     let perPlace = STRUCT_NAMES.get(this.resource.constructor);
     if (perPlace === undefined) STRUCT_NAMES.set(this.resource.constructor, perPlace = new Map());
     const known = perPlace.get(place);
