@@ -74,7 +74,13 @@ const project = new awscdk.AwsCdkConstructLibrary({
     updateSnapshot: javascript.UpdateSnapshot.NEVER,
     // test/bindings needs the build's output (.jsii, dist/python): it runs in
     // `test:bindings` at the end of `package`, never in `npm test`.
-    jestConfig: { testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/bindings/'] },
+    jestConfig: {
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/bindings/'],
+      // jest's default is one worker fewer than the cores: on the 2-core CI machine that
+      // is one worker, and the suite (CPU-bound, each file in its own temp dirs) takes
+      // 1.75x as long as with a worker per core. CI runs it three times within 20 minutes.
+      maxWorkers: '100%',
+    },
   },
   // test/tsconfig.json also type-checks the example app and the benchmark.
   tsconfigDev: { include: ['../examples/**/*.ts', '../bench/**/*.ts'] },
