@@ -2,10 +2,9 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { scanJson } from './run-cli';
 import { EXIT_FINDINGS } from '../../src/cli/main';
-import { OpenInstanceProduct, newApp, stackOf, tempDir } from '../templates/fixtures';
+import { newApp, productWithVersions, stackOf, tempDir } from '../templates/fixtures';
 
 // `cdk-imdsv2 scan cdk.out` reads the whole cloud assembly (issue #17 item 6): stacks,
 // Stage assemblies, Service Catalog product stacks and templates shipped as file assets.
@@ -22,15 +21,7 @@ describe('cdk-imdsv2 scan on a whole cloud assembly', () => {
     });
     const app = newApp();
     const portfolio = stackOf(app, 'Portfolio');
-    new servicecatalog.CloudFormationProduct(portfolio, 'Product', {
-      productName: 'web',
-      owner: 'platform',
-      productVersions: [
-        { productVersionName: 'v1', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(new OpenInstanceProduct(portfolio, 'WebProduct')) },
-        { productVersionName: 'v2', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(path.join(sources, 'product.json')) },
-        { productVersionName: 'v3', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(path.join(sources, 'product.yaml')) },
-      ],
-    });
+    productWithVersions(portfolio, [path.join(sources, 'product.json'), path.join(sources, 'product.yaml')]);
     const stage = new Stage(app, 'Beta');
     new ec2.CfnInstance(new Stack(stage, 'Inner', { env: { account: '111111111111', region: 'eu-west-1' } }), 'StageInstance', {
       imageId: 'ami-1', metadataOptions: { httpTokens: 'optional' },

@@ -59,3 +59,19 @@ export class OpenInstanceProduct extends servicecatalog.ProductStack {
     });
   }
 }
+
+/**
+ * A Service Catalog product in `portfolio` ('Product') whose first version ('v1') is an
+ * `OpenInstanceProduct` ('WebProduct') and each further version ('v2', 'v3', …) a template
+ * file shipped as an asset, one per path in `templateFiles`.
+ */
+export function productWithVersions(portfolio: Stack, templateFiles: readonly string[]): servicecatalog.CloudFormationProduct {
+  return new servicecatalog.CloudFormationProduct(portfolio, 'Product', {
+    productName: 'web',
+    owner: 'platform',
+    productVersions: [
+      { productVersionName: 'v1', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(new OpenInstanceProduct(portfolio, 'WebProduct')) },
+      ...templateFiles.map((file, i) => ({ productVersionName: `v${i + 2}`, cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(file) })),
+    ],
+  });
+}

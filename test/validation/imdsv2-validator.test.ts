@@ -3,10 +3,9 @@ import * as path from 'path';
 import { App, AspectPriority, Aspects, CfnResource, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as servicecatalog from 'aws-cdk-lib/aws-servicecatalog';
 import { EnforcementMode, Imdsv2Aspect, Imdsv2RuleId } from '../../src';
 import { Imdsv2Validator, Imdsv2ValidatorProps } from '../../src/validation/imdsv2-validator';
-import { OpenInstanceProduct, newApp, stackOf, synthTemplatePaths, tempDir, template } from '../templates/fixtures';
+import { newApp, productWithVersions, stackOf, synthTemplatePaths, tempDir, template } from '../templates/fixtures';
 import { pluginReport } from '../validation-report';
 
 const AMI = ec2.MachineImage.genericLinux({ 'eu-west-1': 'ami-0123456789abcdef0' });
@@ -220,14 +219,7 @@ describe('Imdsv2Validator on Service Catalog products (issue #17 item 6)', () =>
     const sources = tempDir({ 'product.json': { Resources: { FromFile: { Type: 'AWS::EC2::Instance', Properties: { ImageId: 'ami-1', MetadataOptions: { HttpTokens: 'optional' } } } } } });
     const app = newApp();
     const portfolio = stackOf(app, 'Portfolio');
-    new servicecatalog.CloudFormationProduct(portfolio, 'Product', {
-      productName: 'web',
-      owner: 'platform',
-      productVersions: [
-        { productVersionName: 'v1', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromProductStack(new OpenInstanceProduct(portfolio, 'WebProduct')) },
-        { productVersionName: 'v2', cloudFormationTemplate: servicecatalog.CloudFormationTemplate.fromAsset(path.join(sources, 'product.json')) },
-      ],
-    });
+    productWithVersions(portfolio, [path.join(sources, 'product.json')]);
     // WHEN
     const report = validate(app);
     // THEN
