@@ -80,6 +80,10 @@ const project = new awscdk.AwsCdkConstructLibrary({
       // is one worker, and the suite (CPU-bound, each file in its own temp dirs) takes
       // 1.75x as long as with a worker per core. CI runs it three times within 20 minutes.
       maxWorkers: '100%',
+      // The run's temp files in a dir of its own, removed at the end: an App without
+      // outdir leaves its cdk.out* in the temp dir forever (test/setup/temp-dir-setup.ts).
+      globalSetup: '<rootDir>/test/setup/temp-dir-setup.ts',
+      globalTeardown: '<rootDir>/test/setup/temp-dir-teardown.ts',
     },
   },
   // test/tsconfig.json also type-checks the example app and the benchmark.

@@ -7,4 +7,7 @@ module.exports = {
   testMatch: ['**/*.test.ts'],
   transform: { '^.+\\.tsx?$': ['ts-jest', { tsconfig: 'test/tsconfig.json' }] },
   testTimeout: 120000,
+  // as in npm test: the run's temp files in a dir removed at its end
+  globalSetup: '<rootDir>/test/setup/temp-dir-setup.ts',
+  globalTeardown: '<rootDir>/test/setup/temp-dir-teardown.ts',
 };
