@@ -57,7 +57,7 @@ export interface TemplateFile {
   readonly asset?: { readonly displayName?: string };
 }
 
-/** An input that could not be checked (error), or a file of a folder that is no template (skipped). */
+/** An input that could not be checked (error), or a file not checked for a reason (skipped): a file of a folder that is no template, a stack with no resources. */
 export interface InputProblem {
   readonly kind: 'error' | 'skipped';
   /** The file, as shown (relative to the working directory). */
@@ -75,11 +75,18 @@ export interface CollectedInputs {
 type Extra = Partial<Pick<TemplateFile, 'stackName' | 'parent' | 'assembly' | 'asset'>>;
 
 /**
- * How a file came in: named on the command line (anything but a template is an error),
- * found in a folder (a file that is no template is skipped and listed), or a file asset of a
- * cloud assembly (a file that is no template is ignored: most assets are code).
+ * How a file came in: named on the command line (anything but a template is an error), a
+ * stack of a cloud assembly (the same, except that a stack with no resources is skipped and
+ * listed: CDK does not deploy it), found in a folder (a file that is no template is skipped
+ * and listed), or a file asset of a cloud assembly (a file that is no template is ignored:
+ * most assets are code).
  */
-type Origin = 'named' | 'found' | 'asset';
+type Origin = 'named' | 'stack' | 'found' | 'asset';
+
+/** Whether a file of this origin must be a template (else it is an error). */
+function mustBeTemplate(origin: Origin): boolean {
+  return origin === 'named' || origin === 'stack';
+}
 
 /** Parse the text of `file` as JSON (a .json file, or text that starts with `{`) or YAML. */
 export function parseTemplateText(text: string, file: string, options: ParseOptions = {}): Json {
@@ -108,7 +115,7 @@ function readTemplate(absolute: string, origin: Origin, extra: Extra, options: P
   const name = displayName(absolute);
   const text = readTextFile(absolute, name, origin);
   if (typeof text !== 'string') return text;
-  if (origin !== 'named' && !text.includes('Resources') && !text.includes('AWSTemplateFormatVersion')) {
+  if (!mustBeTemplate(origin) && !text.includes('Resources') && !text.includes('AWSTemplateFormatVersion')) {
     return { skipped: origin === 'found' ? `'${name}' is not a CloudFormation template: no Resources section` : undefined };
   }
   let template: Json;
@@ -116,12 +123,17 @@ function readTemplate(absolute: string, origin: Origin, extra: Extra, options: P
     template = parseTemplateText(text, name, options);
   } catch (e) {
     // a broken file that looks like a template is an error; other text is just not a template
-    if (origin === 'named' || looksLikeTemplate(text)) throw e;
+    if (mustBeTemplate(origin) || looksLikeTemplate(text)) throw e;
     return { skipped: origin === 'found' ? `'${name}' is not a CloudFormation template: not JSON or YAML` : undefined };
+  }
+  if (origin === 'stack' && isPlainObject(template) && template.Resources === undefined) {
+    // A CDK stack with no resources (a placeholder, or all of it behind a condition of the
+    // app's own): CloudFormation would refuse it, and the CDK CLI skips it instead of deploying.
+    return { skipped: `'${name}' is a stack with no resources: CDK does not deploy it, so there is nothing to check` };
   }
   if (!isTemplate(template, origin)) {
     const message = `'${name}' is not a CloudFormation template: expected a Resources section, got ${describe(isPlainObject(template) ? template.Resources : template)}`;
-    if (origin === 'named' || (isPlainObject(template) && template.AWSTemplateFormatVersion !== undefined)) throw new TemplateLoadError(message);
+    if (mustBeTemplate(origin) || (isPlainObject(template) && template.AWSTemplateFormatVersion !== undefined)) throw new TemplateLoadError(message);
     return { skipped: origin === 'found' ? message : undefined };
   }
   if (!isPlainObject(template.Resources)) {
@@ -139,19 +151,40 @@ function readTemplate(absolute: string, origin: Origin, extra: Extra, options: P
   return { template: { file: absolute, name, template, text, ...extra }, problems };
 }
 
-/** The file's text; for a binary file, an error (named) or a skip. */
+/** How much of a file is looked at for a NUL byte, which says it is binary. */
+const SNIFF_BYTES = 8192;
+
+/** The file's text; for a binary file, an error (named, stack) or a skip. */
 function readTextFile(absolute: string, name: string, origin: Origin): string | { skipped: string | undefined } {
+  const binary = () => {
+    const message = `'${name}' is a binary file, not a CloudFormation template (JSON or YAML in UTF-8)`;
+    if (mustBeTemplate(origin)) throw new TemplateLoadError(message);
+    return { skipped: origin === 'found' ? message : undefined };
+  };
   let bytes: Buffer;
   try {
+    // A found file or an asset may be anything (a zipped bundle, a model of gigabytes): its
+    // start tells a binary one, which is then never read whole (nor fails past 2 GiB).
+    if (!mustBeTemplate(origin) && startsBinary(absolute)) return binary();
     bytes = fs.readFileSync(absolute);
   } catch (e) {
     throw new TemplateLoadError(`cannot read '${name}': ${reason(e)}`);
   }
   // CloudFormation reads templates as UTF-8
-  if (!bytes.subarray(0, 8192).includes(0) && isUtf8(bytes)) return bytes.toString('utf8');
-  const message = `'${name}' is a binary file, not a CloudFormation template (JSON or YAML in UTF-8)`;
-  if (origin === 'named') throw new TemplateLoadError(message);
-  return { skipped: origin === 'found' ? message : undefined };
+  if (!bytes.subarray(0, SNIFF_BYTES).includes(0) && isUtf8(bytes)) return bytes.toString('utf8');
+  return binary();
+}
+
+/** Whether the first SNIFF_BYTES of the file hold a NUL byte. */
+function startsBinary(file: string): boolean {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(SNIFF_BYTES);
+    const read = fs.readSync(fd, head, 0, SNIFF_BYTES, 0);
+    return head.subarray(0, read).includes(0);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** `Resources:` at the start of a line, quoted or not (YAML, indented JSON), or `"Resources":` anywhere (JSON). */
@@ -164,13 +197,13 @@ function looksLikeTemplate(text: string): boolean {
 
 /**
  * A CloudFormation template by content: an AWSTemplateFormatVersion, or a Resources map
- * (named files), holding at least one resource with a Type (found files and assets).
+ * (named files and stacks), holding at least one resource with a Type (found files and assets).
  */
 function isTemplate(doc: Json, origin: Origin): boolean {
   if (!isPlainObject(doc)) return false;
   if (doc.AWSTemplateFormatVersion !== undefined) return true;
   if (!isPlainObject(doc.Resources)) return false;
-  return origin === 'named' || Object.values<Json>(doc.Resources).some((r) => isPlainObject(r) && typeof r.Type === 'string');
+  return mustBeTemplate(origin) || Object.values<Json>(doc.Resources).some((r) => isPlainObject(r) && typeof r.Type === 'string');
 }
 
 /**
@@ -256,7 +289,7 @@ function isAssemblyManifest(file: string): boolean {
 /** A cloud assembly: its stacks with their nested stacks first, then the file assets that are templates. */
 function loadAssembly(loaded: Loaded, dir: string): void {
   const { stacks, assets } = readAssembly(dir);
-  for (const stack of stacks) loaded.add(stack.templateFile, { stackName: stack.stackName, assembly: stack.metadata }, 'named');
+  for (const stack of stacks) loaded.add(stack.templateFile, { stackName: stack.stackName, assembly: stack.metadata }, 'stack');
   for (const asset of assets) loaded.add(asset.file, { stackName: asset.stackName, asset: { displayName: asset.displayName } }, 'asset');
 }
 
@@ -283,7 +316,7 @@ export function loadAssemblyTemplates(templatePaths: readonly string[]): Templat
       byDir.set(dir, stacks);
     }
     const stack = stacks.get(absolute);
-    loaded.add(absolute, { stackName: stack?.stackName, assembly: stack?.metadata });
+    loaded.add(absolute, { stackName: stack?.stackName, assembly: stack?.metadata }, 'stack');
   }
   // Product stacks and CloudFormationTemplate.fromAsset files are no stacks of the assembly:
   // CDK does not pass them, but they deploy EC2 too (through Service Catalog).

@@ -2,6 +2,7 @@ import * as fs from 'fs';
 import * as path from 'path';
 import { Stack, Stage } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import { scanJson } from './run-cli';
 import { EXIT_FINDINGS } from '../../src/cli/main';
 import { newApp, productWithVersions, stackOf, tempDir } from '../templates/fixtures';
@@ -43,5 +44,44 @@ describe('cdk-imdsv2 scan on a whole cloud assembly', () => {
     expect(found).toHaveLength(4);
     // the product's template and the asset copies are where the finding says
     for (const f of out.findings) expect(fs.existsSync(path.resolve(f.template))).toBe(true);
+  });
+
+  test('GIVEN a stack with no resources beside one with an open instance THEN the instance is reported and the empty stack listed as skipped, not an error', async () => {
+    // GIVEN a placeholder stack: CloudFormation would refuse its template, the CDK CLI skips it
+    const app = newApp();
+    new Stack(app, 'Placeholder');
+    new ec2.CfnInstance(stackOf(app, 'Web'), 'Open', { imageId: 'ami-1', metadataOptions: { httpTokens: 'optional' } });
+    const assembly = app.synth();
+    // WHEN
+    const { code, out, stderr } = await scanJson(assembly.directory);
+    // THEN
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT_FINDINGS);
+    expect(out.findings.map((f: any) => [f.ruleId, f.logicalId])).toEqual([['Imdsv2-TokensRequired', 'Open']]);
+    expect(out.problems).toEqual([expect.objectContaining({
+      kind: 'skipped',
+      message: expect.stringMatching(/Placeholder\.template\.json' is a stack with no resources: CDK does not deploy it, so there is nothing to check$/),
+    })]);
+  });
+
+  test('GIVEN a file asset of more than 2 GiB THEN it is told binary from its first bytes and ignored, not an error', async () => {
+    // GIVEN a data file shipped as an asset (a model, an archive), grown to 2.5 GiB after
+    // staging (sparse: it takes no disk); reading it whole would fail past 2 GiB
+    const sources = tempDir({ 'model.bin': 'x' });
+    const app = newApp();
+    const stack = stackOf(app, 'Data');
+    new s3assets.Asset(stack, 'Model', { path: path.join(sources, 'model.bin') });
+    new ec2.CfnInstance(stack, 'Open', { imageId: 'ami-1', metadataOptions: { httpTokens: 'optional' } });
+    const assembly = app.synth();
+    const staged = fs.readdirSync(assembly.directory).filter((n) => /^asset\..*\.bin$/.test(n));
+    expect(staged).toHaveLength(1);
+    fs.truncateSync(path.join(assembly.directory, staged[0]), 2.5 * 2 ** 30);
+    // WHEN
+    const { code, out, stderr } = await scanJson(assembly.directory);
+    // THEN
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT_FINDINGS);
+    expect(out.findings.map((f: any) => f.logicalId)).toEqual(['Open']);
+    expect(out.problems).toEqual([]);
   });
 });

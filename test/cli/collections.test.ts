@@ -67,6 +67,22 @@ describe('folders of templates', () => {
     expect(run.stderr).toMatch(/^cdk-imdsv2: '.*params\.json' is not a CloudFormation template: expected a Resources section, got none\n$/);
   });
 
+  test('GIVEN a folder with a disk image of more than 2 GiB beside a template THEN the image is skipped as binary from its first bytes, not read whole', async () => {
+    // GIVEN (sparse: it takes no disk; reading it whole would fail past 2 GiB)
+    const dir = tempDir({ 'lt.json': template({ LT: LT_OPTIONAL }) });
+    fs.writeFileSync(path.join(dir, 'disk.img'), '');
+    fs.truncateSync(path.join(dir, 'disk.img'), 2.5 * 2 ** 30);
+    // WHEN
+    const { code, out, stderr } = await json(dir);
+    // THEN
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT_FINDINGS);
+    expect(out.findings.map((f: any) => f.logicalId)).toEqual(['LT']);
+    expect(out.problems.map((p: any) => [p.kind, path.relative(dir, p.file), p.message])).toEqual([
+      ['skipped', 'disk.img', expect.stringMatching(/disk\.img' is a binary file, not a CloudFormation template/)],
+    ]);
+  });
+
   test('GIVEN a folder with no template THEN exit 2 and say so', async () => {
     const run = await cli('scan', tempDir({ 'notes.txt': 'nothing here' }));
     expect(run.code).toBe(EXIT_BAD_INPUT);
