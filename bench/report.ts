@@ -133,7 +133,9 @@ export function benchmarksMd(summaries: readonly Summary[], _growths: readonly G
   lines.push('| goal | met? | measured (worst cell first named) |', '|---|---|---|');
   for (const g of goals) lines.push(`| ${g.goal} | ${g.met === undefined ? 'not measured' : g.met ? '**met**' : '**missed**'} | ${g.measured} |`);
   lines.push('');
-  lines.push('Synth goals are judged at N = 3,000 and 6,000 on the fully fixable app, one stack and spread over stacks: every cell must be within the bound.', '');
+  lines.push('Synth goals are judged at N = 3,000 and 6,000 on the fully fixable app, one stack and spread over stacks: every cell must be within the bound'
+    + (String(meta.gc) === 'default' ? ', with V8\'s default GC (`--gc default`).' : ', each worker without V8\'s allocation-site pretenuring (`--gc stable`, '
+    + `see "What is measured")${detail.includes('#### With V8\'s default GC') ? '; the same app with V8\'s defaults is in the table "With V8\'s default GC"' : ''}.`), '');
   const floor = renderingFloor(summaries);
   if (floor !== undefined) lines.push(floor, '');
   lines.push('## What is measured', '');
