@@ -21,8 +21,8 @@
  *
  * --write writes BENCHMARKS.md (the method, each goal of issue #20 met or missed with its
  * number, the tables). --quick is --n 1000,3000 --runs 2 --layouts one-stack --mixed-n 3000
- * --mixed-runs 1 --load-runs 5 --scan-runs 1 (about 3 minutes on 2 idle cores, against about
- * 11 for the default, estimated). --path-metadata makes the apps as `cdk synth` does, with
+ * --mixed-runs 1 --default-gc-runs 4 --load-runs 5 --scan-runs 1 (about 2 minutes on 2 idle
+ * cores, against about 8 for the default). --path-metadata makes the apps as `cdk synth` does, with
  * `aws:cdk:path` in every resource's Metadata; without it they are made as `new App()` makes them.
  * --warm has each worker synthesize its app once, untimed, before the timed synth: the cost
  * in a process whose code is compiled and warm (`cdk synth` runs cold), which tells what the
