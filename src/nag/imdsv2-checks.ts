@@ -2,7 +2,7 @@ import * as fs from 'fs';
 import { resolve as resolvePath } from 'path';
 import { CfnOutput, CfnResource, IPolicyValidationContext, PolicyValidationPluginReport, PolicyViolation, Stack, Stage } from 'aws-cdk-lib';
 import { NagMessageLevel, NagPack, NagPackProps, NagRuleCompliance } from 'cdk-nag';
-import { IConstruct } from 'constructs';
+import { Construct, IConstruct } from 'constructs';
 import { IMDSV2_CHECKS_PLUGIN_NAME } from '../engine/acknowledgements';
 import { analyze } from '../engine/analyze';
 import { checkHopLimit, checkHostHopLimit } from '../engine/hop-limit';
@@ -98,6 +98,11 @@ export class Imdsv2Checks extends NagPack {
   public constructor(scope: IConstruct, props: Imdsv2ChecksProps = {}) {
     super(scope, props);
     this.packName = IMDSV2_CHECKS_PLUGIN_NAME;
+    // JavaScript can leave it out: aws-cdk-lib 2.257 passes no construct tree to a plugin, so
+    // without a scope the first validation would fail on an undefined, far from the cause.
+    if (!Construct.isConstruct(scope)) {
+      throw new Error(`Imdsv2Checks: scope must be the app (or stage) whose construct tree is checked, as in new Imdsv2Checks(app), got ${scope === null ? 'null' : typeof scope}`);
+    }
     this.scope = scope;
     const selected = selectRules('Imdsv2Checks', props.rules);
     this.rules = [...selected].map(ruleDoc);

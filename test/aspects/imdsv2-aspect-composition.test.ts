@@ -1,10 +1,11 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, AspectPriority, Aspects, CfnResource, IAspect, Stack, Stage } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, CfnOutput, CfnResource, IAspect, NestedStack, Stack, Stage, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
-import { EnforcementMode, Imdsv2Aspect, Imdsv2AspectProps } from '../../src';
+import { EnforcementMode, Imdsv2Aspect, Imdsv2AspectProps, Imdsv2Checks, Imdsv2Validator } from '../../src';
+import { failedPlugins } from '../validation-report';
 
 // The aspect under composition: Stages, later aspects, escape hatches, aws-cdk-lib's own
 // IMDS aspects, consumers outside its scope. What it says must match what is deployed.
@@ -113,6 +114,32 @@ class ReopenInstances implements IAspect {
     if (node instanceof ec2.CfnInstance) node.addPropertyOverride('MetadataOptions.HttpTokens', 'optional');
   }
 }
+
+describe('stacks with nothing to check', () => {
+  test.each([EnforcementMode.REWRITE, EnforcementMode.REPORT, EnforcementMode.REJECT])(
+    'GIVEN an empty stack, a stack of outputs only, an empty stack in a Stage and a closed instance in a nested stack WHEN the aspect (%s), Imdsv2Checks and Imdsv2Validator all run THEN synthesis succeeds', (mode) => {
+      // GIVEN stacks the CDK CLI skips (no resources) beside one it deploys
+      const app = newApp();
+      new Stack(app, 'Placeholder', { env: ENV });
+      new CfnOutput(new Stack(app, 'OutputsOnly', { env: ENV }), 'Endpoint', { value: 'https://example.com' });
+      new Stack(new Stage(app, 'Beta'), 'PlaceholderInStage', { env: ENV });
+      const nested = new NestedStack(new Stack(app, 'Parent', { env: ENV }), 'Hosts');
+      new ec2.CfnInstance(nested, 'Web', { imageId: 'ami-1', metadataOptions: { httpTokens: 'required' } });
+      Validations.of(app).addPlugins(new Imdsv2Validator(), new Imdsv2Checks(app));
+      Imdsv2Aspect.applyTo(app, { mode });
+      const report = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+      // WHEN
+      let assembly;
+      try {
+        assembly = app.synth();
+      } finally {
+        report.mockRestore();
+      }
+      // THEN no plugin failed (a failed one makes `cdk synth` exit 1)
+      expect(failedPlugins(assembly.directory)).toEqual([]);
+      expect(fs.readdirSync(assembly.directory)).toContain('Placeholder.template.json');
+    });
+});
 
 describe('the verdict is taken on what is deployed', () => {
   function reopened(props: Imdsv2AspectProps) {

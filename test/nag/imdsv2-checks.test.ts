@@ -421,6 +421,10 @@ describe('Imdsv2Checks as a policy validation plugin', () => {
     expect(() => new Imdsv2Checks(new App(), props)).toThrow(message);
   });
 
+  test.each([[undefined], [null], [{ node: 'not a construct' }]])('GIVEN no construct as scope (%p, from JavaScript) THEN the constructor throws saying what to pass', (scope) => {
+    expect(() => new Imdsv2Checks(scope as any)).toThrow(/^Imdsv2Checks: scope must be the app \(or stage\) whose construct tree is checked, as in new Imdsv2Checks\(app\), got (undefined|null|object)$/);
+  });
+
   test('GIVEN only some rules selected THEN only they are applied', () => {
     const app = appWith((s) => lt(s, 'Lt', { httpTokens: 'optional', httpPutResponseHopLimit: 4 }));
     expect(violations(validate(app))).toEqual(['Imdsv2-TokensRequired Stack/Lt', 'Imdsv2-HopLimit Stack/Lt']);
