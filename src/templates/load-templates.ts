@@ -1,4 +1,4 @@
-import { isUtf8 } from 'buffer';
+import { constants as bufferConstants, isUtf8 } from 'buffer';
 import * as fs from 'fs';
 import * as path from 'path';
 import { ParseOptions, TemplateTextError, parseTemplateText as parseText, shortMessage } from './template-text';
@@ -154,6 +154,9 @@ function readTemplate(absolute: string, origin: Origin, extra: Extra, options: P
 /** How much of a file is looked at for a NUL byte, which says it is binary. */
 const SNIFF_BYTES = 8192;
 
+/** The largest file read as text: UTF-8 has at least a byte a character, so it fits in one string. */
+const MAX_TEXT_BYTES = bufferConstants.MAX_STRING_LENGTH;
+
 /** The file's text; for a binary file, an error (named, stack) or a skip. */
 function readTextFile(absolute: string, name: string, origin: Origin): string | { skipped: string | undefined } {
   const binary = () => {
@@ -166,8 +169,16 @@ function readTextFile(absolute: string, name: string, origin: Origin): string | 
     // A found file or an asset may be anything (a zipped bundle, a model of gigabytes): its
     // start tells a binary one, which is then never read whole (nor fails past 2 GiB).
     if (!mustBeTemplate(origin) && startsBinary(absolute)) return binary();
+    const size = fs.statSync(absolute).size;
+    if (size > MAX_TEXT_BYTES) {
+      // Node cannot hold it as one string; no CloudFormation template is near that size.
+      const message = `'${name}' is too large to read as text (${Math.round(size / 2 ** 20)} MB), so it is no CloudFormation template (CloudFormation takes at most 1 MB)`;
+      if (mustBeTemplate(origin)) throw new TemplateLoadError(message);
+      return { skipped: origin === 'found' ? message : undefined };
+    }
     bytes = fs.readFileSync(absolute);
   } catch (e) {
+    if (e instanceof TemplateLoadError) throw e;
     throw new TemplateLoadError(`cannot read '${name}': ${reason(e)}`);
   }
   // CloudFormation reads templates as UTF-8

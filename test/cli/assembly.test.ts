@@ -84,4 +84,24 @@ describe('cdk-imdsv2 scan on a whole cloud assembly', () => {
     expect(out.findings.map((f: any) => f.logicalId)).toEqual(['Open']);
     expect(out.problems).toEqual([]);
   });
+
+  test('GIVEN a text file asset too large for one string THEN it is ignored, not an error', async () => {
+    // GIVEN a data file shipped as an asset, text at its start, grown to 600 MB (sparse)
+    const sources = tempDir({ 'data.csv': 'Resources,count\n'.repeat(1024) });
+    const app = newApp();
+    const stack = stackOf(app, 'Data');
+    new s3assets.Asset(stack, 'Dump', { path: path.join(sources, 'data.csv') });
+    new ec2.CfnInstance(stack, 'Open', { imageId: 'ami-1', metadataOptions: { httpTokens: 'optional' } });
+    const assembly = app.synth();
+    const staged = fs.readdirSync(assembly.directory).filter((n) => /^asset\..*\.csv$/.test(n));
+    expect(staged).toHaveLength(1);
+    fs.truncateSync(path.join(assembly.directory, staged[0]), 600 * 2 ** 20);
+    // WHEN
+    const { code, out, stderr } = await scanJson(assembly.directory);
+    // THEN
+    expect(stderr).toBe('');
+    expect(code).toBe(EXIT_FINDINGS);
+    expect(out.findings.map((f: any) => f.logicalId)).toEqual(['Open']);
+    expect(out.problems).toEqual([]);
+  });
 });

@@ -83,6 +83,28 @@ describe('folders of templates', () => {
     ]);
   });
 
+  test('GIVEN a text file too large for one string (a data dump) THEN found in a folder it is skipped and listed; named it is an error naming its size', async () => {
+    // GIVEN text at its start, then a sparse hole: 600 MB, more than Node can hold as a string
+    const dir = tempDir({ 'lt.json': template({ LT: LT_OPTIONAL }) });
+    const dump = path.join(dir, 'dump.csv');
+    fs.writeFileSync(dump, 'Resources,count\n'.repeat(1024));
+    fs.truncateSync(dump, 600 * 2 ** 20);
+    // WHEN found in a folder
+    const found = await json(dir);
+    // THEN
+    expect(found.stderr).toBe('');
+    expect(found.code).toBe(EXIT_FINDINGS);
+    expect(found.out.findings.map((f: any) => f.logicalId)).toEqual(['LT']);
+    expect(found.out.problems.map((p: any) => [p.kind, path.relative(dir, p.file), p.message])).toEqual([
+      ['skipped', 'dump.csv', expect.stringMatching(/dump\.csv' is too large to read as text \(600 MB\), so it is no CloudFormation template/)],
+    ]);
+    // WHEN named
+    const named = await cli('scan', dump);
+    // THEN
+    expect(named.code).toBe(EXIT_BAD_INPUT);
+    expect(named.stderr).toMatch(/^cdk-imdsv2: '.*dump\.csv' is too large to read as text \(600 MB\), so it is no CloudFormation template \(CloudFormation takes at most 1 MB\)\n$/);
+  });
+
   test('GIVEN a folder with no template THEN exit 2 and say so', async () => {
     const run = await cli('scan', tempDir({ 'notes.txt': 'nothing here' }));
     expect(run.code).toBe(EXIT_BAD_INPUT);
