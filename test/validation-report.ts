@@ -45,14 +45,14 @@ export function pluginReport(dir: string, pluginName: string): PluginReport {
 }
 
 /**
- * The plugins whose report says they failed, in the cloud assembly at `dir`: none when there
- * is no report file (aws-cdk-lib writes one only when some plugin is registered). aws-cdk-lib
- * 2.257 lists only the plugins that failed; newer versions list each with its conclusion.
+ * The plugins whose report says they failed, in the cloud assembly at `dir` (of an app with
+ * plugins registered: a report in neither file, or both, fails the test rather than passing
+ * by reading nothing). aws-cdk-lib 2.257 lists only the plugins that failed; newer versions
+ * list each with its conclusion.
  */
 export function failedPlugins(dir: string): string[] {
   const present = REPORT_FILES.filter((f) => fs.existsSync(path.join(dir, f)));
-  if (present.length > 1) throw new Error(`expected at most one of ${REPORT_FILES.join(', ')} in ${dir}, found ${present.join(', ')}`);
-  if (present.length === 0) return [];
+  if (present.length !== 1) throw new Error(`expected one of ${REPORT_FILES.join(', ')} in ${dir}, found ${present.length}: ${fs.readdirSync(dir).join(', ')}`);
   const report = JSON.parse(fs.readFileSync(path.join(dir, present[0]), 'utf8'));
   return present[0] === 'policy-validation-report.json'
     ? report.pluginReports.filter((r: any) => r.summary.status !== 'success').map((r: any) => r.summary.pluginName)
