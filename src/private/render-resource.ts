@@ -143,10 +143,7 @@ function prunedProperties(resource: CfnResource, only: readonly string[], fields
     // after the conversion, which has nothing to do for them.
     for (const [key, unreadHere] of unreadFields) {
       const name = names.get(key)!;
-      const own = rendered[name];
-      const struct: Record<string, unknown> = {};
-      for (const fieldName of unreadHere.names) struct[fieldName] = UNREAD;
-      rendered[name] = { ...struct, ...(isPlainObject(own) ? own : {}) };
+      rendered[name] = withUnreadFields(rendered[name], unreadHere.names);
     }
   } else {
     // renderProperties validates and converts every prop: the others go in as UNREAD.
@@ -155,12 +152,7 @@ function prunedProperties(resource: CfnResource, only: readonly string[], fields
       const name = names.get(key);
       if (name !== undefined && !only.includes(name) && props[key] !== undefined) unread[key] = UNREAD;
     }
-    for (const [key, unreadHere] of unreadFields) {
-      const own = resolved[key];
-      const struct: Record<string, unknown> = {};
-      for (const field of unreadHere.keys) struct[field] = UNREAD;
-      resolved[key] = { ...struct, ...(isPlainObject(own) ? own : {}) };
-    }
+    for (const [key, unreadHere] of unreadFields) resolved[key] = withUnreadFields(resolved[key], unreadHere.keys);
     rendered = internals.renderProperties({ ...unread, ...resolved }) ?? {};
   }
   const result = pick(rendered, only);
@@ -334,6 +326,13 @@ function skeleton(actual: unknown, path: StructPath, leaf: Record<string, unknow
 
 /** Of each struct property, the only fields read (CloudFormation names). */
 export type FieldsRead = Readonly<Record<string, readonly string[]>>;
+
+/** `struct` (a resolved or rendered struct, or nothing) with each of `fields` it lacks as UNREAD. */
+function withUnreadFields(struct: unknown, fields: readonly string[]): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const field of fields) out[field] = UNREAD;
+  return { ...out, ...(isPlainObject(struct) ? struct : {}) };
+}
 
 function withoutUnread(value: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};

@@ -126,9 +126,10 @@ function readTemplate(absolute: string, origin: Origin, extra: Extra, options: P
     if (mustBeTemplate(origin) || looksLikeTemplate(text)) throw e;
     return { skipped: origin === 'found' ? `'${name}' is not a CloudFormation template: not JSON or YAML` : undefined };
   }
-  if (origin === 'stack' && isPlainObject(template) && template.Resources === undefined) {
+  if (origin === 'stack' && isPlainObject(template) && template.Resources === undefined && template.Transform === undefined) {
     // A CDK stack with no resources (a placeholder, or all of it behind a condition of the
     // app's own): CloudFormation would refuse it, and the CDK CLI skips it instead of deploying.
+    // With a Transform, what it deploys is made at deploy time: not skipped without a word.
     return { skipped: `'${name}' is a stack with no resources: CDK does not deploy it, so there is nothing to check` };
   }
   if (!isTemplate(template, origin)) {

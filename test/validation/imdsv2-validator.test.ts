@@ -201,6 +201,12 @@ describe('Imdsv2Validator', () => {
     expect(failedPlugins(assembly.directory)).toEqual([]);
   });
 
+  test('GIVEN a stack with no resources but a Transform (what it deploys is made at deploy time) THEN it is not skipped without a word', () => {
+    const dir = tempDir({ 'S.template.json': { Transform: 'AWS::Include' } });
+    expect(() => new Imdsv2Validator().validate({ templatePaths: [path.join(dir, 'S.template.json')] }))
+      .toThrow(/S\.template\.json' is not a CloudFormation template: expected a Resources section, got none/);
+  });
+
   test('GIVEN a template that does not parse THEN validate throws a one-line error (CDK reports the plugin as failed)', () => {
     const dir = tempDir({ 'S.template.json': '{"Resources": ' });
     expect(() => new Imdsv2Validator().validate({ templatePaths: [path.join(dir, 'S.template.json')] })).toThrow(/^cannot parse '.*S\.template\.json' as JSON: /);
