@@ -2,7 +2,7 @@ import { Aspects, CfnElement, CfnOutput, CfnResource, Stack } from 'aws-cdk-lib'
 import { Instance, InstanceRequireImdsv2Aspect } from 'aws-cdk-lib/aws-ec2';
 import { IConstruct } from 'constructs';
 import { cfnInitOf } from './instance-scripts';
-import { referencedResources, renderedProperties } from './render-resource';
+import { logicalIdOf, referencedResources, renderedProperties } from './render-resource';
 import { ACKNOWLEDGED_RULES_METADATA, acknowledgedRules } from '../engine/acknowledgements';
 import { pick } from '../engine/json';
 import { ResourceView } from '../engine/model';
@@ -119,11 +119,11 @@ export class AppResources extends IndexedResources {
   }
 
   /**
-   * The logical id of `resource`, worked out once: resolving it hashes the construct path.
+   * The logical id of `resource`, worked out once: it hashes the construct path.
    */
   public logicalIdOf(resource: CfnResource): string {
     let id = this.logicalIds.get(resource);
-    if (id === undefined) this.logicalIds.set(resource, id = Stack.of(resource).resolve(resource.logicalId) as string);
+    if (id === undefined) this.logicalIds.set(resource, id = logicalIdOf(resource));
     return id;
   }
 
@@ -157,7 +157,7 @@ export class AppResources extends IndexedResources {
     // At aspect time a reference into another stack still reads as { Ref: LogicalId } (CDK
     // makes the export later), so with that id in several stacks (or only in another one)
     // the target is read off the reference token itself, not guessed from the id.
-    const targets = this.referencedBy(resource).filter((t) => Stack.of(t).resolve(t.logicalId) === ref);
+    const targets = this.referencedBy(resource).filter((t) => logicalIdOf(t) === ref);
     if (targets.length === 1) return this.views.get(targets[0]); // undefined: not one the engine sees
     if (targets.length > 1) return undefined; // several referenced under that id: which one is at `path` is unknown
     // No token: a literal { Ref } (an override) names a resource of its own template. The
@@ -215,7 +215,7 @@ function settledByRequireImdsv2Aspect(resource: CfnResource): string | undefined
 function logicalIdsOf(stack: Stack): ReadonlySet<string> {
   const ids = new Set<string>();
   for (const c of stack.node.findAll()) {
-    if (CfnElement.isCfnElement(c) && Stack.of(c) === stack) ids.add(stack.resolve(c.logicalId));
+    if (CfnElement.isCfnElement(c) && Stack.of(c) === stack) ids.add(logicalIdOf(c));
   }
   return ids;
 }

@@ -1,4 +1,4 @@
-import { Annotations, CfnResource, DefaultTokenResolver, canInspect, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Lazy, Reference, ResolveOptions, Stack, Token, Tokenization } from 'aws-cdk-lib';
+import { Annotations, CfnElement, CfnResource, DefaultTokenResolver, canInspect, IFragmentConcatenator, IPostProcessor, IResolvable, IResolveContext, Lazy, Reference, ResolveOptions, Stack, Token, Tokenization } from 'aws-cdk-lib';
 import { Construct, IConstruct } from 'constructs';
 import { pick } from '../engine/json';
 
@@ -542,6 +542,30 @@ function internalRenderOf(resource: CfnResource): (() => unknown) | undefined {
   return typeof render === 'function' ? render : undefined;
 }
 
+/**
+ * The logical id `element` is synthesized with: what its `logicalId` token produces
+ * (`overrideLogicalId`, stack renames and all), read from the internal
+ * `_synthesizeLogicalId()` behind that token. Resolving the token instead costs a resolve
+ * context per read, about as much again as working the id out, on every IMDS-bearing
+ * resource twice. Falls back to resolving it (and warns) when the internal is gone or
+ * gives no plain string.
+ */
+export function logicalIdOf(element: CfnElement): string {
+  const synthesize = internalLogicalIdOf(element);
+  if (synthesize !== undefined) {
+    const id = synthesize.call(element);
+    if (typeof id === 'string' && !Token.isUnresolved(id)) return id;
+  } else {
+    warnInternalsChanged(element);
+  }
+  return element.stack.resolve(element.logicalId);
+}
+
+function internalLogicalIdOf(element: CfnElement): (() => unknown) | undefined {
+  const synthesize = (element as unknown as { _synthesizeLogicalId?: () => unknown })._synthesizeLogicalId;
+  return typeof synthesize === 'function' ? synthesize : undefined;
+}
+
 /** `resource.rawOverrides` (internal: what `addOverride` and friends wrote); undefined when gone. */
 function internalOverridesOf(resource: CfnResource): Record<string, unknown> | undefined {
   const raw = (resource as unknown as { rawOverrides?: unknown }).rawOverrides;
@@ -629,6 +653,9 @@ function warnInternalsChanged(scope: IConstruct, cause?: string): void {
   WARNED.add(root);
   // Whichever read met the change first, the one warning names every internal found gone.
   const gone: string[] = [];
+  if (CfnElement.isCfnElement(scope) && internalLogicalIdOf(scope) === undefined) {
+    gone.push('CfnElement._synthesizeLogicalId()');
+  }
   if (CfnResource.isCfnResource(scope)) {
     const template = internalRenderOf(scope) !== undefined;
     const overrides = internalOverridesOf(scope) !== undefined;

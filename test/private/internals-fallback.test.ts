@@ -1,7 +1,7 @@
 import * as fs from 'fs';
 import * as os from 'os';
 import * as path from 'path';
-import { App, AspectPriority, Aspects, CfnResource, IResolvable, IResolveContext, Lazy, Stack, Token } from 'aws-cdk-lib';
+import { App, AspectPriority, Aspects, CfnElement, CfnParameter, CfnResource, IResolvable, IResolveContext, Lazy, Stack, Token } from 'aws-cdk-lib';
 import * as autoscaling from 'aws-cdk-lib/aws-autoscaling';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { CfnInclude } from 'aws-cdk-lib/cloudformation-include';
@@ -98,7 +98,7 @@ function rejectMarkers(resources: CfnResource[]): () => void {
   return () => undo.forEach((u) => u());
 }
 
-type Breakage = 'none' | '_toCloudFormation' | 'rawOverrides' | '_toCloudFormation and rawOverrides' | 'lazy fields' | 'markers';
+type Breakage = 'none' | '_toCloudFormation' | 'rawOverrides' | '_toCloudFormation and rawOverrides' | '_synthesizeLogicalId' | 'lazy fields' | 'markers';
 
 /** What an app is built into: its CfnResources when the app is complete, before synthesis. */
 interface Built { readonly app: App }
@@ -148,6 +148,9 @@ const APPS: Record<string, () => Built> = {
     const open = new ec2.CfnInstance(b, 'Open', { imageId: 'ami-1', metadataOptions: { httpTokens: 'required' } });
     open.addPropertyOverride('MetadataOptions', { HttpTokens: 'optional', HttpEndpoint: 'enabled' });
     open.addPropertyDeletionOverride('ImageId');
+    // a logical id of its own, named in its warning (tokens from a parameter: unverifiable)
+    const tokens = new CfnParameter(b, 'Tokens').valueAsString;
+    new ec2.CfnInstance(b, 'Renamed', { imageId: 'ami-1', metadataOptions: { httpTokens: tokens } }).overrideLogicalId('RenamedByUser');
     Aspects.of(app).add(new Imdsv2Aspect({ mode: EnforcementMode.REWRITE }), { priority: AspectPriority.MUTATING });
     return { app };
   },
@@ -192,6 +195,7 @@ function synthesize(build: () => Built, breakage: Breakage): Synthesis {
     if (breakage === 'rawOverrides' || breakage === '_toCloudFormation and rawOverrides') {
       for (const r of resources) undo.push(hideFromRenderResource(r, 'rawOverrides'));
     }
+    if (breakage === '_synthesizeLogicalId') undo.push(hideFromRenderResource(CfnElement.prototype, '_synthesizeLogicalId'));
     if (breakage === 'markers') undo.push(rejectMarkers(resources));
     const assembly = app.synth();
     const templates: Record<string, unknown> = {};
@@ -243,7 +247,7 @@ describe('render-resource falls back to the public path when an aws-cdk-lib inte
       expect(expected().fallbackWarnings).toBe(0);
     });
 
-    test.each<Breakage>(['_toCloudFormation', 'rawOverrides', 'lazy fields'])(
+    test.each<Breakage>(['_toCloudFormation', 'rawOverrides', '_synthesizeLogicalId', 'lazy fields'])(
       'GIVEN %s hidden THEN the same templates and messages, and one warning for the app', (breakage) => {
         // GIVEN / WHEN
         const want = expected();
