@@ -2,6 +2,7 @@
  * BENCHMARKS.md from one `npm run bench` run: the method, each goal of issue #20 marked met
  * or missed with its number, then the tables (bench/run.ts `markdown`).
  */
+import { CLI_FORMATS, CLI_SIZES, CliMeasurement, LARGE_RESOURCES } from './cli';
 import type { AppKind } from './generator';
 import type { Growth, LoadComparison, ScanComparison, Summary } from './run';
 import type { Variant } from './variants';
@@ -68,7 +69,96 @@ function growthGoal(summaries: readonly Summary[]): Goal {
   return { goal: what, met, measured: parts.length ? parts.join('; ') : 'needs at least two N ≥ 1,000' };
 }
 
-export function goalsOf(summaries: readonly Summary[], load: LoadComparison): Goal[] {
+const NOT_MEASURED = 'not measured in this run';
+
+/**
+ * The CLI scans in time linear in the findings: the CPU each added finding costs between the
+ * two largest templates of the findings series at most `tolerance` times what it costs
+ * between the two smallest, in every format. Marginal costs, so that the fixed start-up
+ * (Node, the package), most of a small scan, does not make any growth look flat; a quadratic
+ * step (the CLI once re-split the template for each finding) makes the top one grow with N.
+ * Each template has one finding a resource; a scan that did not report them (exit other than
+ * 1: none found, or an error) misses.
+ */
+function cliLinearGoal(cli: readonly CliMeasurement[] | string): Goal {
+  const tolerance = 1.25;
+  const n = (i: number) => CLI_SIZES[i < 0 ? CLI_SIZES.length + i : i];
+  const fmtN = (x: number) => x.toLocaleString('en-US');
+  const goal = `CLI linear in findings: CPU per added finding from ${fmtN(n(-2))} to ${fmtN(n(-1))} findings at most ${tolerance}x that `
+    + `from ${fmtN(n(0))} to ${fmtN(n(1))}, in every format`;
+  if (typeof cli === 'string') return { goal, met: undefined, measured: `${NOT_MEASURED}: ${cli}` };
+  // CPU is steadier than wall time on a shared machine; wall time only where /usr/bin/time is absent
+  const clock = cli.every((m) => m.cpuMs !== undefined) ? 'CPU' : 'wall';
+  const ms = (m: CliMeasurement) => clock === 'CPU' ? m.cpuMs! : m.wallMs;
+  const parts: string[] = [];
+  let met = true;
+  for (const format of CLI_FORMATS) {
+    const at = (x: number) => cli.find((m) => m.input === 'findings' && m.resources === x && m.format === format);
+    const scans = [at(n(0)), at(n(1)), at(n(-2)), at(n(-1))];
+    if (scans.some((m) => m === undefined)) return { goal, met: undefined, measured: `${NOT_MEASURED}: no ${format} scan at each of ${CLI_SIZES.join(', ')} findings` };
+    const [a, b, c, d] = scans as CliMeasurement[];
+    const low = (ms(b) - ms(a)) / (b.resources - a.resources) * 1000;
+    const high = (ms(d) - ms(c)) / (d.resources - c.resources) * 1000;
+    const failed = scans.filter((m) => m!.exit !== 1).map((m) => ` (exit ${m!.exit} at ${m!.resources})`).join('');
+    parts.push(`${format}: ${low.toFixed(0)} → ${high.toFixed(0)} µs per added finding (${fmtX(high / low)})${failed}`);
+    met = met && failed === '' && high / low <= tolerance;
+  }
+  return { goal, met, measured: `${parts.join('; ')} (${clock})` };
+}
+
+/** The ~50 MB JSON template scanned in under 15 s (wall: what a user waits), and the same as YAML in at most twice the JSON time. */
+function cliLargeGoals(cli: readonly CliMeasurement[] | string): Goal[] {
+  const limitMs = 15_000;
+  const yamlLimit = 2;
+  const jsonGoal = `CLI: a ~50 MB JSON template scanned in under ${limitMs / 1000} s, in every format`;
+  const yamlGoal = `CLI: the same template as YAML in at most ${yamlLimit}x the JSON time, in every format`;
+  const json = typeof cli === 'string' ? [] : cli.filter((m) => m.input === 'large-json');
+  const yaml = typeof cli === 'string' ? [] : cli.filter((m) => m.input === 'large-yaml');
+  const notMeasured = `${NOT_MEASURED}: ${typeof cli === 'string' ? cli : '--quick leaves out the ~50 MB templates'}`;
+  const exit = (m: CliMeasurement) => m.exit === 1 ? '' : `, exit ${m.exit}`;
+  const goals: Goal[] = [];
+  if (json.length === 0) {
+    goals.push({ goal: jsonGoal, met: undefined, measured: notMeasured });
+  } else {
+    const worstFirst = [...json].sort((a, b) => b.wallMs - a.wallMs);
+    goals.push({
+      goal: jsonGoal,
+      met: json.every((m) => m.exit === 1 && m.wallMs < limitMs),
+      measured: `${worstFirst.map((m) => `${m.format} ${(m.wallMs / 1000).toFixed(2)} s${exit(m)}`).join(', ')} `
+        + `(wall; ${json[0].fileMb.toFixed(1)} MB, ${LARGE_RESOURCES.toLocaleString('en-US')} findings)`,
+    });
+  }
+  const pairs = yaml.map((y) => ({ y, j: json.find((m) => m.format === y.format) }))
+    .filter((p): p is { y: CliMeasurement; j: CliMeasurement } => p.j !== undefined)
+    .map((p) => ({ ...p, ratio: p.y.wallMs / p.j.wallMs }))
+    .sort((a, b) => b.ratio - a.ratio);
+  if (pairs.length === 0) {
+    goals.push({ goal: yamlGoal, met: undefined, measured: notMeasured });
+  } else {
+    goals.push({
+      goal: yamlGoal,
+      met: pairs.length === CLI_FORMATS.length && pairs.every((p) => p.y.exit === 1 && p.ratio <= yamlLimit),
+      measured: `${pairs.map((p) => `${p.y.format} ${fmtX(p.ratio)} (${(p.y.wallMs / 1000).toFixed(2)} s / ${(p.j.wallMs / 1000).toFixed(2)} s${exit(p.y)})`).join(', ')} `
+        + `(wall; YAML ${pairs[0].y.fileMb.toFixed(1)} MB)`,
+    });
+  }
+  return goals;
+}
+
+/** A folder of templates scanned at least as fast as cfn-guard with the Control Tower rules: the corpus comparison. */
+function folderScanGoal(scan: ScanComparison | string): Goal {
+  const goal = 'CLI: a folder of templates scanned at least as fast as cfn-guard with the Control Tower rules (cdk-imdsv2 / cfn-guard ≤ 1.00x)';
+  if (typeof scan === 'string') return { goal, met: undefined, measured: `${NOT_MEASURED}: ${scan}` };
+  return {
+    goal,
+    met: scan.ratio <= 1,
+    measured: `${fmtX(scan.ratio)}: cdk-imdsv2 ${(scan.cliMedianMs / 1000).toFixed(2)} s, cfn-guard ${(scan.guardMedianMs / 1000).toFixed(2)} s `
+      + `(wall, medians of ${scan.runs} runs over ${scan.files} templates)`,
+  };
+}
+
+export function goalsOf(summaries: readonly Summary[], load: LoadComparison, scan: ScanComparison | string,
+  cli: readonly CliMeasurement[] | string): Goal[] {
   const time = (s: Summary) => s.ratioToPlain;
   const rss = (s: Summary) => s.rssRatioToPlain;
   const aspect = load.results.aspect;
@@ -96,6 +186,9 @@ export function goalsOf(summaries: readonly Summary[], load: LoadComparison): Go
       met: guardrails.length === 0,
       measured: guardrails.length === 0 ? 'none loaded with the aspect' : `loaded with the aspect: ${guardrails.join(', ')}`,
     },
+    cliLinearGoal(cli),
+    ...cliLargeGoals(cli),
+    folderScanGoal(scan),
   ];
 }
 
@@ -122,8 +215,8 @@ function renderingFloor(summaries: readonly Summary[]): string | undefined {
 
 /** The whole of BENCHMARKS.md. `detail` is bench/run.ts's tables. */
 export function benchmarksMd(summaries: readonly Summary[], _growths: readonly Growth[], load: LoadComparison,
-  _scan: ScanComparison | string, meta: Record<string, unknown>, detail: string): string {
-  const goals = goalsOf(summaries, load);
+  scan: ScanComparison | string, cli: readonly CliMeasurement[] | string, meta: Record<string, unknown>, detail: string): string {
+  const goals = goalsOf(summaries, load, scan, cli);
   const lines: string[] = [];
   lines.push('# Benchmarks', '');
   lines.push('What cdk-imdsv2 costs, next to plain synth, from one run of `' + String(meta.command) + '` '
@@ -165,6 +258,12 @@ export function benchmarksMd(summaries: readonly Summary[], _growths: readonly G
     '- **Load cost** (`bench/load.ts`): CPU time (`process.cpuUsage`) of a fresh process that requires aws-cdk-lib and touches the classes an '
     + 'EC2 app uses (App, Stack, EC2, Auto Scaling, EKS, IAM), against the same plus `require(\'cdk-imdsv2\')` from the compiled package (`lib/`, '
     + 'its index lazy) and touching `Imdsv2Aspect`, and plus `Imdsv2Checks`; interleaved, the median of the paired differences.',
+    '- **The CLI** (`bench/cli.ts`): `node bin/cdk-imdsv2 scan --format table|json|sarif <template>` on the compiled package (`lib/`), as users run it, '
+    + 'a fresh `node` process per run, its output to a file, on templates generated by `bench/cli.ts`: N launch templates with `HttpTokens: optional`, '
+    + `one finding each, N = ${CLI_SIZES.map((n) => n.toLocaleString('en-US')).join(', ')} (JSON), and a ~50 MB JSON template of `
+    + `${LARGE_RESOURCES.toLocaleString('en-US')} and the same as YAML (left out with \`--quick\`); wall time of the whole process (Node start-up included), `
+    + 'CPU (user + system) and peak memory from `/usr/bin/time`, the run with the median wall time of `--cli-runs`. The folder goal is judged on the table '
+    + '"`cdk-imdsv2 scan` against cfn-guard on the corpus".',
     '- **Noise**: wall-time ratios move with the machine\'s load; the CPU columns tell a slower machine from a process kept waiting. A run on '
     + `a busy machine (load average at start ${String(meta.loadStart)}, at end ${String(meta.loadEnd)} here, on ${String(meta.nproc)} cores) `
     + 'can miss a 5 % bound on noise alone: run it on a quiet machine.',

@@ -3,9 +3,11 @@
  * generated apps (bench/generator.ts, variants in bench/variants.ts), each measurement in a
  * fresh process, variants interleaved round-robin within each repetition (ratios are the
  * median of each repetition's ratio to the plain run next to it); the load cost of the
- * package (bench/load.ts); then `cdk-imdsv2 scan` against cfn-guard on the corpus templates.
- * bench/ and src/ are transpiled once at the start; the load cost uses lib/ (compiled when
- * older than src/).
+ * package (bench/load.ts); then `cdk-imdsv2 scan` against cfn-guard on the corpus templates,
+ * and on generated templates of 1,000 to 16,000 findings and of ~50 MB, JSON and YAML, in
+ * every format (bench/cli.ts). bench/ and src/ are transpiled once at the start; the load
+ * cost and both CLI measurements use lib/ through bin/cdk-imdsv2, as users run it (compiled
+ * when older than src/).
  *
  * Two apps: the headline is the `fixable` app (every unit one REWRITE fixes in place: what
  * remains is our own cost), measured at --n with --variants; the `mixed` app (node groups
@@ -15,15 +17,19 @@
  *   npm run bench -- [--n 1000,3000,6000] [--runs 3] [--layouts one-stack,stacks]
  *                    [--variants plain,ours-aspect-rewrite,ours-aspect-validator,ours-all]
  *                    [--mixed-n 6000] [--mixed-runs 3] [--mixed-variants plain,report-floor,ours-all] [--no-mixed]
- *                    [--load-runs 10] [--scan-runs 5] [--no-scan] [--path-metadata] [--warm]
+ *                    [--load-runs 10] [--scan-runs 5] [--no-scan] [--cli-runs 3] [--no-cli] [--path-metadata] [--warm]
  *                    [--gc stable|default] [--default-gc-n 3000] [--default-gc-runs 6] [--no-default-gc]
  *                    [--quick] [--write BENCHMARKS.md] [--out bench/results/latest.json]
  *
  * --write writes BENCHMARKS.md (the method, each goal of issue #20 met or missed with its
  * number, the tables). --quick is --n 1000,3000 --runs 2 --layouts one-stack --mixed-n 3000
- * --mixed-runs 1 --default-gc-runs 4 --load-runs 5 --scan-runs 1 (about 2 minutes on 2 idle
- * cores, against about 8 for the default). --path-metadata makes the apps as `cdk synth` does, with
- * `aws:cdk:path` in every resource's Metadata; without it they are made as `new App()` makes them.
+ * --mixed-runs 1 --default-gc-runs 4 --load-runs 5 --scan-runs 1 --cli-runs 1, and leaves out
+ * the ~50 MB CLI templates (about 2.5 minutes on 2 idle cores, against about 11 for the
+ * default; the CLI part takes about 15 s of the former, 2.5 minutes of the latter). --cli-runs N
+ * times each CLI input N times (default 3: the linearity goal compares differences of times,
+ * which one run leaves to noise), the run with the median wall time kept; --no-cli skips the
+ * CLI part. --path-metadata makes the apps as `cdk synth` does, with `aws:cdk:path` in every
+ * resource's Metadata; without it they are made as `new App()` makes them.
  * --warm has each worker synthesize its app once, untimed, before the timed synth: the cost
  * in a process whose code is compiled and warm (`cdk synth` runs cold), which tells what the
  * code costs from what compiling it costs. The variants with Imdsv2Aspect also record the
@@ -46,6 +52,7 @@ import * as os from 'os';
 import * as path from 'path';
 import { performance } from 'perf_hooks';
 import { CORPUS, GUARD_BIN, GUARD_RULES, ROOT } from './cfn-guard';
+import { CliMeasurement, cliCells, measureCli } from './cli';
 import { AppKind, Layout, PATH_METADATA_ENV, WARM_ENV } from './generator';
 import { LOAD_MODES, LoadMode, LoadResult } from './load';
 import { benchmarksMd } from './report';
@@ -82,6 +89,11 @@ export interface Options {
   readonly write?: string;
   readonly scanRuns: number;
   readonly scan: boolean;
+  /** `cdk-imdsv2 scan` on bench/cli.ts's generated templates (`--no-cli` skips it). */
+  readonly cli: boolean;
+  readonly cliRuns: number;
+  /** Whether the CLI is measured on the ~50 MB templates too (not with --quick). */
+  readonly cliLarge: boolean;
   readonly pathMetadata: boolean;
   /** `--warm`: each worker synthesizes the app once, untimed, before the timed synth. */
   readonly warm: boolean;
@@ -147,6 +159,9 @@ function parseArgs(argv: string[]): Options {
     write: write === undefined ? undefined : path.resolve(write),
     scanRuns: Number(get('scan-runs') ?? (quick ? 1 : 5)),
     scan: !argv.includes('--no-scan'),
+    cli: !argv.includes('--no-cli'),
+    cliRuns: Number(get('cli-runs') ?? (quick ? 1 : 3)),
+    cliLarge: !quick,
     pathMetadata: argv.includes('--path-metadata'),
     warm: argv.includes('--warm'),
     out: path.resolve(get('out') ?? path.join(RESULTS, 'latest.json')),
@@ -512,8 +527,8 @@ function countGuardFailures(stdout: string): number {
 const fmtS = (ms: number) => Number.isFinite(ms) ? (ms / 1000).toFixed(2) : 'n/a';
 const fmtX = (x: number | undefined) => x === undefined || !Number.isFinite(x) ? '' : `${x.toFixed(2)}x`;
 
-export function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison | string, meta: Record<string, unknown>,
-  defaultGc: string[] = []): string {
+export function markdown(summaries: Summary[], growths: Growth[], scan: ScanComparison | string, cli: CliMeasurement[] | string,
+  meta: Record<string, unknown>, defaultGc: string[] = []): string {
   const lines: string[] = [];
   lines.push(`Command: \`${meta.command}\``, '');
   lines.push(`Code: commit ${meta.commit}.`, '');
@@ -575,6 +590,18 @@ export function markdown(summaries: Summary[], growths: Growth[], scan: ScanComp
     lines.push(`| cdk-imdsv2 scan | \`${scan.cliCommand}\` | ${fmtS(scan.cliMedianMs)} (${scan.cliMs.map(fmtS).join(', ')}) | ${scan.cliExit} | ${scan.cliFindings} findings (all six rules) |`);
     lines.push(`| cfn-guard 3 (CT.EC2.PR.1, CT.AUTOSCALING.PR.2) | \`${scan.guardCommand}\` | ${fmtS(scan.guardMedianMs)} (${scan.guardMs.map(fmtS).join(', ')}) | ${scan.guardExit} | ${scan.guardFailures} non-compliant rule results |`);
     lines.push('', `cdk-imdsv2 / cfn-guard: ${scan.ratio.toFixed(2)}x, over ${scan.files} templates (whole processes: Node start-up included).`);
+  }
+  lines.push('', '#### `cdk-imdsv2 scan` on generated templates, up to ~50 MB', '');
+  if (typeof cli === 'string') {
+    lines.push(cli);
+  } else {
+    const runs = cli[0]?.runs ?? 0;
+    lines.push('`node bin/cdk-imdsv2 scan --format <format> <template>`, its output to a file, on templates of N launch templates with `HttpTokens: optional` '
+      + `(one finding each; bench/cli.ts); the run with the median wall time of ${runs} run${runs === 1 ? '' : 's'}. Wall time of the whole process (Node start-up included); `
+      + 'CPU (user + system) and peak memory (maxRSS) from /usr/bin/time; CPU per finding is wall time per finding where /usr/bin/time is absent.', '');
+    lines.push('| input | format | wall | CPU (user+sys) | CPU per finding | peak memory | exit |');
+    lines.push('|---|---|---:|---:|---:|---:|---:|');
+    for (const m of cli) lines.push(`| ${cliCells(m).join(' | ')} |`);
   }
   return lines.join('\n');
 }
@@ -664,6 +691,11 @@ function main(): void {
     scan = measureScan(o.scanRuns);
     console.log(typeof scan === 'string' ? scan : `  cdk-imdsv2 ${fmtS(scan.cliMedianMs)} s, cfn-guard ${fmtS(scan.guardMedianMs)} s over ${scan.files} templates (${scan.ratio.toFixed(2)}x)`);
   }
+  let cli: CliMeasurement[] | string = 'CLI measurements skipped (--no-cli)';
+  if (o.cli) {
+    console.log(`\ncdk-imdsv2 scan on generated templates${o.cliLarge ? '' : ' (the ~50 MB templates left out: --quick)'}, ${o.cliRuns} run(s) each:`);
+    cli = measureCli({ cli: CLI, runs: o.cliRuns, large: o.cliLarge, onEach: (m) => console.log(`  ${cliCells(m).join(' | ')}`) });
+  }
   const meta = {
     command: process.argv.length > 2 ? `npm run bench -- ${process.argv.slice(2).join(' ')}` : 'npm run bench',
     pathMetadata: o.pathMetadata,
@@ -680,9 +712,9 @@ function main(): void {
     loadEnd: os.loadavg().map((l) => l.toFixed(2)).join(' '),
     commit,
   };
-  const detail = markdown(summaries, growths, scan, meta, defaultGcSection(defaultGc, cells, summaries));
-  const md = benchmarksMd(summaries, growths, load, scan, meta, detail);
-  fs.writeFileSync(o.out, JSON.stringify({ meta, options: o, summaries, growth: growths, load, scan, raw: cells }, undefined, 2));
+  const detail = markdown(summaries, growths, scan, cli, meta, defaultGcSection(defaultGc, cells, summaries));
+  const md = benchmarksMd(summaries, growths, load, scan, cli, meta, detail);
+  fs.writeFileSync(o.out, JSON.stringify({ meta, options: o, summaries, growth: growths, load, scan, cli, raw: cells }, undefined, 2));
   fs.writeFileSync(o.out.replace(/\.json$/, '.md'), md);
   console.log(`\nwrote ${path.relative(ROOT, o.out)} and ${path.relative(ROOT, o.out.replace(/\.json$/, '.md'))}`);
   if (o.write) {
