@@ -20,9 +20,9 @@ import { pick } from '../engine/json';
  *
  * aws-cdk-lib has no public API for this. What is used: the protected `cfnProperties`
  * and `renderProperties` and `shouldSynthesize` of CfnResource (part of its jsii API for
- * subclasses), and, for speed, the internals `rawOverrides`, `_toCloudFormation()`, the
- * fields of its `Lazy` values and the way `renderProperties` passes unknown intrinsics
- * through (the markers). Each internal is read in one small function below (see "aws-cdk-lib
+ * subclasses), and, for speed, the internals `rawOverrides`, `_toCloudFormation()`,
+ * `_synthesizeLogicalId()` (`logicalIdOf`), the fields of its `Lazy` values and the way
+ * `renderProperties` passes unknown intrinsics through (the markers). Each internal is read in one small function below (see "aws-cdk-lib
  * internals") with its fallback beside it: an aws-cdk-lib release that changes one must not
  * break synthesis for every user, so a missing or changed internal costs speed and one
  * warning per app (`warnInternalsChanged`), never an error. test/private/internals-fallback.test.ts
