@@ -88,6 +88,15 @@ function mustBeTemplate(origin: Origin): boolean {
   return origin === 'named' || origin === 'stack';
 }
 
+/**
+ * A file that is no template, said by its origin: an error when it must be one (named, a
+ * stack), skipped and listed when found in a folder, ignored as an asset.
+ */
+function notTemplate(origin: Origin, message: string): { skipped: string | undefined } {
+  if (mustBeTemplate(origin)) throw new TemplateLoadError(message);
+  return { skipped: origin === 'found' ? message : undefined };
+}
+
 /** Parse the text of `file` as JSON (a .json file, or text that starts with `{`) or YAML. */
 export function parseTemplateText(text: string, file: string, options: ParseOptions = {}): Json {
   try {
@@ -116,7 +125,7 @@ function readTemplate(absolute: string, origin: Origin, extra: Extra, options: P
   const text = readTextFile(absolute, name, origin);
   if (typeof text !== 'string') return text;
   if (!mustBeTemplate(origin) && !text.includes('Resources') && !text.includes('AWSTemplateFormatVersion')) {
-    return { skipped: origin === 'found' ? `'${name}' is not a CloudFormation template: no Resources section` : undefined };
+    return notTemplate(origin, `'${name}' is not a CloudFormation template: no Resources section`);
   }
   let template: Json;
   try {
@@ -124,7 +133,7 @@ function readTemplate(absolute: string, origin: Origin, extra: Extra, options: P
   } catch (e) {
     // a broken file that looks like a template is an error; other text is just not a template
     if (mustBeTemplate(origin) || looksLikeTemplate(text)) throw e;
-    return { skipped: origin === 'found' ? `'${name}' is not a CloudFormation template: not JSON or YAML` : undefined };
+    return notTemplate(origin, `'${name}' is not a CloudFormation template: not JSON or YAML`);
   }
   if (origin === 'stack' && isPlainObject(template) && template.Resources === undefined && template.Transform === undefined) {
     // A CDK stack with no resources (a placeholder, or all of it behind a condition of the
@@ -134,8 +143,8 @@ function readTemplate(absolute: string, origin: Origin, extra: Extra, options: P
   }
   if (!isTemplate(template, origin)) {
     const message = `'${name}' is not a CloudFormation template: expected a Resources section, got ${describe(isPlainObject(template) ? template.Resources : template)}`;
-    if (mustBeTemplate(origin) || (isPlainObject(template) && template.AWSTemplateFormatVersion !== undefined)) throw new TemplateLoadError(message);
-    return { skipped: origin === 'found' ? message : undefined };
+    if (isPlainObject(template) && template.AWSTemplateFormatVersion !== undefined) throw new TemplateLoadError(message);
+    return notTemplate(origin, message);
   }
   if (!isPlainObject(template.Resources)) {
     throw new TemplateLoadError(`'${name}' is not a CloudFormation template: expected a Resources section, got ${describe(template.Resources)}`);
@@ -160,11 +169,7 @@ const MAX_TEXT_BYTES = bufferConstants.MAX_STRING_LENGTH;
 
 /** The file's text; for a binary file, an error (named, stack) or a skip. */
 function readTextFile(absolute: string, name: string, origin: Origin): string | { skipped: string | undefined } {
-  const binary = () => {
-    const message = `'${name}' is a binary file, not a CloudFormation template (JSON or YAML in UTF-8)`;
-    if (mustBeTemplate(origin)) throw new TemplateLoadError(message);
-    return { skipped: origin === 'found' ? message : undefined };
-  };
+  const binary = () => notTemplate(origin, `'${name}' is a binary file, not a CloudFormation template (JSON or YAML in UTF-8)`);
   let bytes: Buffer;
   try {
     // A found file or an asset may be anything (a zipped bundle, a model of gigabytes): its
@@ -173,9 +178,7 @@ function readTextFile(absolute: string, name: string, origin: Origin): string | 
     const size = fs.statSync(absolute).size;
     if (size > MAX_TEXT_BYTES) {
       // Node cannot hold it as one string; no CloudFormation template is near that size.
-      const message = `'${name}' is too large to read as text (${Math.round(size / 2 ** 20)} MB), so it is no CloudFormation template (CloudFormation takes at most 1 MB)`;
-      if (mustBeTemplate(origin)) throw new TemplateLoadError(message);
-      return { skipped: origin === 'found' ? message : undefined };
+      return notTemplate(origin, `'${name}' is too large to read as text (${Math.round(size / 2 ** 20)} MB), so it is no CloudFormation template (CloudFormation takes at most 1 MB)`);
     }
     bytes = fs.readFileSync(absolute);
   } catch (e) {
